@@ -1,0 +1,85 @@
+// Check stage: the rendered text is parsed back and must be exactly one resource of the planned
+// kind, in the planned namespace, with the conventions of SPEC.md, valid against its schema.
+// Whatever a template (built-in or override) printed, only this reaches stdout.
+import { UserError, type Problem } from '../errors.ts';
+import { DRY_RUN, ISTIO_SYNC_OPTIONS, MANAGED_BY, SYNC_OPTIONS, SYNC_WAVE } from '../plan/resource.ts';
+import type { RenderedResource } from '../render/render.ts';
+import { FORBIDDEN_ANNOTATIONS, FORBIDDEN_LABELS, KIND_API_VERSIONS } from './kinds.ts';
+import { parseRendered } from './parse-rendered.ts';
+import { schemaProblems } from './schema-validation.ts';
+
+export interface CheckedResource {
+  object: Record<string, unknown>;
+  kind: string;
+  namespace: string;
+  name: string;
+  wave: number;
+}
+
+export interface CheckContext {
+  /** the platform's namespaces: nothing may land elsewhere */
+  namespaces: Set<string>;
+  /** AuthorizationPolicies must carry istio.io/dry-run: "true" exactly when this is true */
+  dryRun: boolean;
+}
+
+const ISTIO = /^(security|networking)\.istio\.io\//;
+const TOP_KEYS = new Set(['apiVersion', 'kind', 'metadata', 'spec']);
+const META_KEYS = new Set(['name', 'namespace', 'labels', 'annotations']);
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function checkOne(r: RenderedResource, ctx: CheckContext): { problems: string[]; checked?: CheckedResource } {
+  const p = r.planned;
+  const parsed = parseRendered(r.text);
+  if ('error' in parsed) return { problems: [parsed.error] };
+  const obj = parsed.value;
+  const problems: string[] = [];
+  for (const k of Object.keys(obj)) if (!TOP_KEYS.has(k)) problems.push(`top-level key "${k}" is not allowed`);
+  if (obj.kind !== p.kind) problems.push(`kind ${JSON.stringify(obj.kind)} where the template must produce ${p.kind}`);
+  if (!KIND_API_VERSIONS[p.kind].includes(obj.apiVersion as string)) problems.push(`apiVersion ${JSON.stringify(obj.apiVersion)} is not one of ${KIND_API_VERSIONS[p.kind].join(', ')}`);
+  const meta = isObj(obj.metadata) ? obj.metadata : {};
+  for (const k of Object.keys(meta)) if (!META_KEYS.has(k)) problems.push(`metadata.${k} is not allowed`);
+  if (meta.name !== p.name) problems.push(`metadata.name ${JSON.stringify(meta.name)} where the plan names it ${JSON.stringify(p.name)}`);
+  const ns = p.kind === 'Namespace' ? meta.name : meta.namespace;
+  if (p.kind === 'Namespace' && meta.namespace !== undefined) problems.push('a Namespace has no metadata.namespace');
+  if (typeof ns !== 'string' || !ctx.namespaces.has(ns) || (p.kind !== 'Namespace' && ns !== p.namespace)) {
+    problems.push(`namespace ${JSON.stringify(ns)} is not the planned one (${p.namespace}) of the platform's namespaces`);
+  }
+  const labels = isObj(meta.labels) ? meta.labels : {};
+  const annotations = isObj(meta.annotations) ? meta.annotations : {};
+  for (const [k, v] of Object.entries(MANAGED_BY)) if (labels[k] !== v) problems.push(`label ${k}: ${v} is missing`);
+  for (const k of FORBIDDEN_LABELS) if (k in labels) problems.push(`label ${k} is Argo CD's own tracking label`);
+  for (const k of FORBIDDEN_ANNOTATIONS) if (k in annotations) problems.push(`annotation ${k} is Argo CD's own`);
+  const wave = annotations[SYNC_WAVE];
+  if (typeof wave !== 'string' || !/^-?\d+$/.test(wave)) problems.push(`annotation ${SYNC_WAVE} must be a quoted integer (Argo CD reads a bad value as 0)`);
+  if (ISTIO.test(String(obj.apiVersion)) && !String(annotations[SYNC_OPTIONS] ?? '').includes(ISTIO_SYNC_OPTIONS)) {
+    problems.push(`annotation ${SYNC_OPTIONS}: ${ISTIO_SYNC_OPTIONS} is missing (Istio kinds must wait for their CRDs)`);
+  }
+  if (p.kind === 'AuthorizationPolicy' && (annotations[DRY_RUN] === 'true') !== ctx.dryRun) {
+    problems.push(ctx.dryRun ? `annotation ${DRY_RUN}: "true" is missing: this environment only audits` : `annotation ${DRY_RUN} must not be set: this environment enforces`);
+  }
+  for (const s of schemaProblems(obj)) problems.push(`schema: ${s}`);
+  if (problems.length) return { problems };
+  return { problems, checked: { object: obj, kind: p.kind, namespace: p.namespace, name: p.name, wave: Number(wave) } };
+}
+
+export function checkResources(rendered: RenderedResource[], ctx: CheckContext): CheckedResource[] {
+  const out: CheckedResource[] = [];
+  const problems: Problem[] = [];
+  const seen = new Set<string>();
+  for (const r of rendered) {
+    const res = checkOne(r, ctx);
+    const id = `${r.planned.kind} ${r.planned.namespace}/${r.planned.name}`;
+    for (const m of res.problems) {
+      problems.push({ pos: { file: r.templateFile, line: 1, column: 1 }, message: `${id}: ${m}`, hint: 'a template must render one resource of its kind with the values it is given (docs/templates.md)' });
+    }
+    if (!res.checked) continue;
+    if (seen.has(id)) problems.push({ message: `${id} is rendered twice`, hint: 'two workloads or modules share a namespace and a name' });
+    seen.add(id);
+    out.push(res.checked);
+  }
+  if (problems.length) throw new UserError(problems.slice(0, 50));
+  return out;
+}

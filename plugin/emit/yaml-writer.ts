@@ -1,0 +1,66 @@
+// A small YAML writer for JSON data: block style, keys sorted (apiVersion/kind/metadata first),
+// strings quoted unless plainly safe. Same data, same bytes, without a general-purpose
+// serializer's cost on the hot path.
+
+const PLAIN = /^[A-Za-z_/][A-Za-z0-9_./-]*$/;
+const RESERVED = /^(true|false|null|yes|no|on|off|y|n|~|nan|inf)$/i;
+const TOP_ORDER = ['apiVersion', 'kind', 'metadata', 'spec'];
+const METADATA_ORDER = ['name', 'namespace', 'labels', 'annotations'];
+
+export function scalar(v: unknown): string {
+  if (typeof v === 'string') return PLAIN.test(v) && !RESERVED.test(v) ? v : JSON.stringify(v).replace(/[\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new Error(`cannot write ${v} as YAML`);
+    return String(v);
+  }
+  if (typeof v === 'boolean' || v === null) return String(v);
+  throw new Error(`cannot write ${typeof v} as YAML`);
+}
+
+function orderedKeys(obj: Record<string, unknown>, order: string[] | undefined): string[] {
+  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined);
+  keys.sort();
+  if (!order) return keys;
+  const first = order.filter((k) => keys.includes(k));
+  return [...first, ...keys.filter((k) => !order.includes(k))];
+}
+
+const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isEmpty = (v: unknown) => (Array.isArray(v) ? v.length === 0 : isMap(v) && Object.keys(v).length === 0);
+const inline = (v: unknown) => (Array.isArray(v) ? '[]' : isMap(v) ? '{}' : scalar(v));
+
+function writeMap(obj: Record<string, unknown>, indent: string, out: string[], order?: string[], firstPrefix?: string): void {
+  let first = true;
+  for (const k of orderedKeys(obj, order)) {
+    const v = obj[k];
+    const lead = first && firstPrefix !== undefined ? firstPrefix : indent;
+    first = false;
+    const key = scalar(k);
+    if ((isMap(v) || Array.isArray(v)) && !isEmpty(v)) {
+      out.push(`${lead}${key}:`);
+      writeValue(v, indent + '  ', out, k === 'metadata' && order === TOP_ORDER ? METADATA_ORDER : undefined);
+    } else {
+      out.push(`${lead}${key}: ${inline(v)}`);
+    }
+  }
+}
+
+function writeValue(v: unknown, indent: string, out: string[], order?: string[]): void {
+  if (isMap(v)) return writeMap(v, indent, out, order);
+  if (Array.isArray(v)) {
+    for (const item of v) {
+      if (isMap(item) && !isEmpty(item)) writeMap(item, indent + '  ', out, undefined, `${indent}- `);
+      else if (Array.isArray(item) && !isEmpty(item)) {
+        out.push(`${indent}-`);
+        writeValue(item, indent + '  ', out);
+      } else out.push(`${indent}- ${inline(item)}`);
+    }
+  }
+}
+
+/** One document, without the `---` separator, ending in a newline. */
+export function writeDocument(obj: Record<string, unknown>): string {
+  const out: string[] = [];
+  writeMap(obj, '', out, TOP_ORDER);
+  return out.join('\n') + '\n';
+}

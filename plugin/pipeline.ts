@@ -1,0 +1,58 @@
+// The pipeline, in one place: load → validate → plan → render → check → emit.
+// Each stage takes the previous stage's output; nothing reaches back.
+import { checkResources, type CheckedResource } from './check/check.ts';
+import { emitBundle } from './emit/bundle.ts';
+import { UserError } from './errors.ts';
+import { DEFAULT_LIMITS, type Limits } from './load/limits.ts';
+import { composeEnvironment, loadRepository, type LoadedRepository } from './load/load.ts';
+import { planBundle } from './plan/plan.ts';
+import { renderResources } from './render/render.ts';
+import { loadTemplates } from './render/templates.ts';
+import type { Finding } from './validate/finding.ts';
+import { findingToProblem } from './validate/format.ts';
+import { validateEnvironment, type IstioVersions, type Validated } from './validate/validate.ts';
+
+export interface BundleRequest {
+  dir: string;
+  env: string;
+  istio?: IstioVersions;
+  limits?: Limits;
+}
+
+export interface Bundle {
+  text: string;
+  resources: CheckedResource[];
+  /** warnings (errors throw) */
+  findings: Finding[];
+}
+
+export function validateRepositoryEnv(loaded: LoadedRepository, env: string, istio?: IstioVersions, limits: Limits = DEFAULT_LIMITS): Validated {
+  return validateEnvironment(composeEnvironment(loaded, env, limits), istio);
+}
+
+export async function buildBundle(req: BundleRequest): Promise<Bundle> {
+  const limits = req.limits ?? DEFAULT_LIMITS;
+  const loaded = loadRepository(req.dir, limits);
+  return buildFromLoaded(loaded, req.env, req.istio, limits);
+}
+
+export async function buildFromLoaded(loaded: LoadedRepository, env: string, istio?: IstioVersions, limits: Limits = DEFAULT_LIMITS): Promise<Bundle> {
+  const v = validateRepositoryEnv(loaded, env, istio, limits);
+  const errors = v.findings.filter((f) => f.severity === 'error');
+  if (errors.length || !v.intent || !v.index) throw new UserError(errors.map(findingToProblem));
+  const planned = planBundle(v.intent, v.index, v.flows);
+  if (planned.length === 0) {
+    throw new UserError({
+      message: `environment "${env}" renders no resources`,
+      hint: 'an empty bundle would make Argo CD prune every policy of the app; declare modules, or turn on mesh or default-deny',
+    });
+  }
+  const templates = await loadTemplates(loaded.templates);
+  const files = new Map([...loaded.templates].map(([n, t]) => [n, t.file]));
+  const rendered = renderResources(planned, templates, files);
+  const resources = checkResources(rendered, {
+    namespaces: new Set(v.index.namespaceOf.values()),
+    dryRun: v.intent.env.policy.authorization === 'dry-run',
+  });
+  return { text: emitBundle(resources), resources, findings: v.findings };
+}

@@ -1,0 +1,44 @@
+// zod issues → findings at the user's line. Unknown keys point at the key itself.
+import type { z } from 'zod';
+import type { SourcePos } from '../errors.ts';
+import { posAt } from '../load/located.ts';
+import type { FindingList } from './finding.ts';
+
+export function reportSchemaIssues(
+  error: z.ZodError,
+  root: unknown,
+  fallback: SourcePos,
+  prefix: string,
+  f: FindingList,
+): void {
+  for (const issue of error.issues) {
+    const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+    const shown = [prefix, ...path].filter((p) => p !== '').join('.');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        f.error('PB001', posAt(root, [...path, key]) ?? fallback, `${shown ? shown + '.' : ''}${key}: unknown field`, 'check the spelling; docs/reference.md lists every field');
+      }
+      continue;
+    }
+    if (issue.code === 'invalid_union') {
+      // Report the branch whose shape the value has (same type, fewest complaints), if any.
+      const branches = issue.errors.filter((b) => !b.some((i) => i.code === 'invalid_type' && i.path.length === 0));
+      const [best, second] = branches.sort((a, b) => a.length - b.length);
+      if (best && (!second || best.length < second.length)) {
+        const nested = best.map((i) => ({ ...i, path: [...issue.path, ...i.path] }));
+        reportSchemaIssues({ issues: nested } as unknown as z.ZodError, root, fallback, prefix, f);
+        continue;
+      }
+    }
+    let message = issue.message;
+    if (issue.code === 'invalid_union') message = 'does not match any allowed form (see docs/reference.md)';
+    if (issue.code === 'invalid_type' && issue.input === undefined) message = 'is required';
+    f.error('PB001', posAt(root, path) ?? fallback, `${shown || '(document)'}: ${message}`, hintFor(issue));
+  }
+}
+
+function hintFor(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_value') return `allowed values: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  if (issue.code === 'invalid_type') return `expected ${issue.expected}`;
+  return 'see docs/reference.md for the field';
+}
