@@ -61,8 +61,9 @@ RUN set -e; cd examples/practicus; \
     policy-bundle parameters >/dev/null; \
     for env in dev staging prod; do policy-bundle render --env "$env" >/dev/null; done; \
     ARGOCD_APP_PARAMETERS='[{"name":"environment","string":"prod"}]' policy-bundle generate >/dev/null
+# Node writes cache files 0600: hand them to root, readable by all and writable by none.
 USER root
-RUN chown -R root:root compile-cache && chmod -R a-w compile-cache
+RUN chown -R root:root compile-cache && chmod -R a+rX,a-w compile-cache
 
 USER 999
 # The CMP server changes into each request's own copy of the repository (under /tmp); this is only

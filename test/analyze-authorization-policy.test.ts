@@ -108,6 +108,22 @@ table('from and to in separate rules OR together (opens access)', cluster(
   { name: 'single rule: web -> worker:9999', conn: conn(web, worker, 9999), allowed: false },
 ]);
 
+// GIVEN two `from` entries, a source with two fields, and two `to` entries
+table('from entries OR, fields of one source AND, to entries OR', cluster(
+  ap('shop', 'api', { selector: { matchLabels: { app: 'api' } }, rules: [{
+    from: [{ source: { principals: ['cluster.local/ns/shop/sa/web'] } }, { source: { namespaces: ['data'] } }],
+    to: [{ operation: { ports: ['80'] } }, { operation: { ports: ['443'] } }],
+  }] }),
+  ap('shop', 'worker', { selector: { matchLabels: { app: 'worker' } }, rules: [{ from: [{ source: { namespaces: ['shop'], principals: ['*/sa/web'] } }] }] }),
+), [
+  { name: 'web via first from entry, port 80', conn: conn(web, api, 80), allowed: true },
+  { name: 'etl via second from entry, port 443', conn: conn(etl, api, 443), allowed: true },
+  { name: 'worker matches neither from entry', conn: conn(worker, api, 80), allowed: false },
+  { name: 'web on a port in neither to entry', conn: conn(web, api, 8080), allowed: false },
+  { name: 'both fields of one source hold', conn: conn(web, worker, 80), allowed: true },
+  { name: 'namespace holds, principal does not', conn: conn(api, worker, 80), allowed: false },
+]);
+
 // GIVEN sources that are not mTLS: an ip peer, a pod without sidecar, and a mesh pod talking to a DISABLE port
 table('identities exist only under mTLS: principals/namespaces never match plaintext', cluster(
   ap('shop', 'any-principal', { selector: { matchLabels: { app: 'api' } }, rules: [{ from: [{ source: { principals: ['*'] } }] }, { from: [{ source: { namespaces: ['shop'] } }] }] }),

@@ -157,7 +157,7 @@ const podA = pod('ml', 'a', { app: 'a' }, { ports: [{ name: 'metrics', port: 909
 const podB = pod('ml', 'b', { app: 'b' }, { ports: [{ name: 'metrics', port: 8080 }, { name: 'dns', port: 5353, protocol: 'UDP' }] });
 const client = pod('ml', 'client', { role: 'client' });
 table('named ports resolve on the destination pod, for ingress and egress', cluster(
-  np('ml', 'metrics-in', { podSelector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['a', 'b'] }] }, ingress: [{ ports: [{ port: 'metrics' }, { port: 'dns', protocol: 'UDP' }] }] }),
+  np('ml', 'metrics-in', { podSelector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['a', 'b'] }] }, ingress: [{ ports: [{ port: 'metrics' }, { port: 'dns', protocol: 'UDP' }, { port: 'dns' /* TCP: b's dns is UDP, so this resolves to nothing */ }] }] }),
   np('ml', 'client-out', { podSelector: { matchLabels: { role: 'client' } }, policyTypes: ['Egress'], egress: [{ ports: [{ port: 'metrics' }] }] }),
 ), [
   { name: 'a:9090 (a.metrics)', conn: conn(notebook, podA, 9090), allowed: true },

@@ -4,7 +4,7 @@ import type { Intent, ResolvedFlow } from './intent.ts';
 import { planAuthorizationPolicies, planPeerAuthentications } from './mesh-security.ts';
 import { resource } from './metadata.ts';
 import { planNetworkPolicies } from './network-policies.ts';
-import type { PlannedResource } from './resource.ts';
+import { SYNC_OPTIONS, type PlannedResource } from './resource.ts';
 import { planRouting } from './routing.ts';
 
 export function planBundle(intent: Intent, index: Index, flows: ResolvedFlow[]): PlannedResource[] {
@@ -18,7 +18,9 @@ export function planBundle(intent: Intent, index: Index, flows: ResolvedFlow[]):
       labelsOf.set(ns, { ...labelsOf.get(ns), ...m.labels });
     }
     for (const ns of namespaces) {
-      const r = resource('namespace', 'Namespace', ns, ns, policy.syncWaves.namespace, {});
+      // Argo CD must never delete a namespace (and every workload in it) because a policy app
+      // was pruned or deleted.
+      const r = resource('namespace', 'Namespace', ns, ns, policy.syncWaves.namespace, {}, { [SYNC_OPTIONS]: 'Prune=false,Delete=false' });
       r.values.labels = { ...labelsOf.get(ns), ...(r.values.labels as Record<string, string>) };
       out.push(r);
     }
