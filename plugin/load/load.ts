@@ -120,11 +120,12 @@ export function composeEnvironment(loaded: LoadedRepository, name: string, limit
     });
   }
   let floor = false;
+  let edgePos: SourcePos | undefined; // the `extends` that led to `current`
   while (current) {
     const key = (currentIsBuiltin ? BUILTIN_PREFIX : '') + currentName;
     if (seen.includes(key)) {
       throw new UserError({
-        pos: keyPos(get(current.value, 'spec'), 'extends') ?? { file: current.file, line: 1, column: 1 },
+        pos: edgePos ?? { file: current.file, line: 1, column: 1 },
         message: `extends cycle: ${[...seen, key].join(' -> ')}`,
         hint: 'end the chain at a built-in baseline (dev, staging or prod)',
       });
@@ -143,6 +144,7 @@ export function composeEnvironment(loaded: LoadedRepository, name: string, limit
     const parentPos = keyPos(get(current.value, 'spec'), 'extends');
     if (typeof parent !== 'string') throw new UserError({ pos: parentPos, message: 'extends must be an environment name', hint: 'e.g. extends: prod' });
     checkEnvironmentName(parent, parentPos);
+    edgePos = parentPos;
     // A repository file extending its own name means the built-in of that name.
     const fromRepo = !currentIsBuiltin && parent !== currentName ? loaded.environments.get(parent) : undefined;
     current = fromRepo ?? builtin(parent);
