@@ -1,0 +1,68 @@
+// Unknown fields under `spec`. Istio's CRD schemas (and so the models in schema-validation.ts)
+// accept any extra key, and the API server prunes it without a word: a misspelt `rulez:` in a
+// template override would apply as a policy without rules. The tables are generated from the
+// upstream schemas by scripts/gen-known-fields.mjs.
+import { KNOWN_FIELD_NODES, KNOWN_SPEC_ROOTS, type KnownFieldNode } from './known-fields.generated.ts';
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** At most this many problems per resource: one misspelt key in a list would repeat otherwise. */
+const MAX = 20;
+
+/**
+ * Problems as `spec.rulez: unknown field ...`, one per unknown key; [] when every key is known or
+ * the kind has no table (Namespace: check.ts allows only its metadata).
+ */
+export function unknownFieldProblems(obj: { apiVersion?: unknown; kind?: unknown; spec?: unknown }): string[] {
+  const root = KNOWN_SPEC_ROOTS[`${String(obj.apiVersion)}/${String(obj.kind)}`];
+  if (root === undefined || obj.spec === undefined) return [];
+  const out: string[] = [];
+  walk(obj.spec, root, 'spec', `${String(obj.kind)} ${String(obj.apiVersion)}`, out);
+  return out.slice(0, MAX);
+}
+
+function walk(value: unknown, id: number, path: string, kind: string, out: string[]): void {
+  if (out.length >= MAX) return;
+  const node: KnownFieldNode | undefined = KNOWN_FIELD_NODES[id];
+  if (node === undefined || node === '*' || node === 's') return;
+  if ('a' in node) {
+    if (Array.isArray(value)) value.forEach((v, i) => walk(v, node.a, `${path}[${i}]`, kind, out));
+    return;
+  }
+  if (!isObj(value)) return; // a type mismatch: schema-validation.ts reports it
+  if ('m' in node) {
+    for (const [k, v] of Object.entries(value)) walk(v, node.m, `${path}.${k}`, kind, out);
+    return;
+  }
+  for (const [k, v] of Object.entries(value)) {
+    const child = node.p[k];
+    if (child === undefined) {
+      const near = closest(k, Object.keys(node.p));
+      out.push(`${path}.${k}: unknown field in ${kind}${near ? ` (did you mean "${near}"?)` : ''}; the API server would drop it silently`);
+      continue;
+    }
+    walk(v, child, `${path}.${k}`, kind, out);
+  }
+}
+
+/** The known key nearest to a misspelt one (edit distance ≤ 2, or same letters ignoring case). */
+function closest(key: string, known: string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = 3;
+  for (const k of known) {
+    const d = k.toLowerCase() === key.toLowerCase() ? 0 : distance(key, k);
+    if (d < bestD) [best, bestD] = [k, d];
+  }
+  return best;
+}
+
+function distance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
