@@ -209,6 +209,26 @@ table('ipBlocks, notIpBlocks and when conditions', cluster(
   { name: 'web is sa/web', conn: conn(web, api, 80), allowed: false },
 ]);
 
+// GIVEN fields the Connection model has no value for (Host header, JWT) and request.* conditions
+table('absent Host/JWT: positive lists fail, negative lists pass; request.* dropped from DENY on TCP', cluster(
+  ap('shop', 'api-hosts', { selector: { matchLabels: { app: 'api' } }, rules: [
+    { to: [{ operation: { hosts: ['api.shop.svc'], paths: ['/a'] } }] },
+    { to: [{ operation: { notHosts: ['evil.example'], paths: ['/b'] } }] },
+    { from: [{ source: { requestPrincipals: ['*'] } }], to: [{ operation: { paths: ['/c'] } }] },
+    { from: [{ source: { notRequestPrincipals: ['*'] } }], to: [{ operation: { paths: ['/d'] } }] },
+  ] }),
+  ap('shop', 'web-deny-hdr', { selector: { matchLabels: { app: 'web' } }, action: 'DENY', rules: [{ when: [{ key: 'request.headers[x-debug]', values: ['1'] }] }] }),
+  ap('shop', 'worker-allow-hdr', { selector: { matchLabels: { app: 'worker' } }, rules: [{ when: [{ key: 'request.headers[x-debug]', notValues: ['1'] }] }] }),
+), [
+  { name: 'ALLOW request.headers on TCP: whole rule dropped -> default deny', conn: conn(etl, worker, 80), allowed: false },
+  { name: 'hosts on /a', conn: conn(etl, api, 80, { method: 'GET', path: '/a' }), allowed: false },
+  { name: 'notHosts on /b', conn: conn(etl, api, 80, { method: 'GET', path: '/b' }), allowed: true },
+  { name: 'requestPrincipals on /c', conn: conn(etl, api, 80, { method: 'GET', path: '/c' }), allowed: false },
+  { name: 'notRequestPrincipals on /d', conn: conn(etl, api, 80, { method: 'GET', path: '/d' }), allowed: true },
+  { name: 'DENY request.headers on TCP: condition dropped -> deny', conn: conn(etl, web, 80), allowed: false },
+  { name: 'DENY request.headers on HTTP: not modelled -> no match', conn: conn(etl, web, 80, { method: 'GET', path: '/' }), allowed: true },
+]);
+
 describe('dry-run policies are reported, never enforced', () => {
   // GIVEN a dry-run DENY matching web and a dry-run allow-nothing on worker
   const c = cluster(

@@ -76,7 +76,8 @@ export function indexAuthorizationPolicies(objects: KubeObject[], rootNamespace:
       dryRun: obj.metadata.annotations?.['istio.io/dry-run'] === 'true',
       targeted: spec.targetRef != null || (Array.isArray(spec.targetRefs) && spec.targetRefs.length > 0),
       selects: Object.keys(labels).length > 0 ? compileSelector({ matchLabels: labels }) : undefined,
-      rules: Array.isArray(spec.rules) ? spec.rules : [],
+      // A null list entry (`- ` in YAML) is an empty rule, which matches everything.
+      rules: Array.isArray(spec.rules) ? spec.rules.map((r: unknown) => r ?? {}) : [],
     };
     const list = byNamespace.get(p.namespace) ?? [];
     list.push(p);
@@ -209,7 +210,7 @@ function evaluateRule(rule: any, req: AuthzRequest, action: Action): RuleOutcome
   if (action === 'ALLOW' && !http && usesHttpOnly(rule)) {
     return { matched: false, notes: ['uses HTTP-only fields on a TCP connection; Istio drops the whole ALLOW rule'] };
   }
-  return { matched: matchRule(rule ?? {}, req, notes), notes };
+  return { matched: matchRule(rule, req, notes), notes };
 }
 
 // ---- policy evaluation ------------------------------------------------------
