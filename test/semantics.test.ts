@@ -23,6 +23,8 @@ function podsOf(dir: string, env: string): Pod[] {
       pods.push({ ...base, name: 'model-api-v2', labels: { ...w.selector, version: 'v2' } });
     } else pods.push({ ...base, name: w.name, labels: { ...w.selector } });
   }
+  // A pod the platform does not know, in a namespace it does: selectors must keep it out.
+  pods.push({ namespace: 'ml-jobs', name: 'notebook', labels: { app: 'notebook' }, serviceAccount: 'notebook', inMesh: true, ports: [] });
   pods.push({ namespace: 'kube-system', name: 'coredns', labels: { 'k8s-app': 'kube-dns' }, inMesh: false, ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] });
   pods.push({ namespace: 'istio-system', name: 'istiod', labels: { app: 'istiod' }, inMesh: false, ports: [{ name: 'grpc-xds', port: 15012 }] });
   return pods;
@@ -95,6 +97,12 @@ describe('prod bundle of examples/practicus, evaluated', async () => {
       assert.equal(check(c).allowed, false);
     });
   }
+
+  it('a stranger pod in the caller\'s namespace is denied at both layers (pod selector and principal)', () => {
+    const v = check(['', 'notebook', 'model-api-v1', 8080, { method: 'POST', path: '/v1/predict' }]);
+    assert.equal(v.l4.allowed, false, 'egress and ingress rules select job-runner\'s pods, not the namespace');
+    assert.equal(v.l7.allowed, false, 'the principal is job-runner\'s');
+  });
 
   it('denies undeclared traffic at both layers: L3/L4 and L7', () => {
     const v = check(['', 'dashboards', 'model-api-v1', 8080, { method: 'POST', path: '/v1/predict' }]);
