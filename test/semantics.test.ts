@@ -156,5 +156,9 @@ describe('dev and staging baselines, evaluated', () => {
     assert.equal(evaluate(ix, { from: c.pod('dashboards'), to: c.pod('feature-db'), port: 5432 }).l4.allowed, false);
     assert.equal(evaluate(ix, { from: c.pod('dashboards'), to: { ip: '198.51.100.1' }, port: 443 }).allowed, true);
     assert.equal(evaluate(ix, { from: c.pod('model-api-v1'), to: c.pod('feature-db'), port: 5432 }).allowed, true);
+    // No egress policies here, so only the ingress peer (namespace AND pod selector) keeps the
+    // stranger in job-runner's namespace out.
+    assert.equal(evaluate(ix, { from: c.pod('notebook'), to: c.pod('model-api-v1'), port: 8080 }).l4.allowed, false);
+    assert.equal(evaluate(ix, { from: c.pod('job-runner'), to: c.pod('model-api-v1'), port: 8080 }).l4.allowed, true);
   });
 });
