@@ -9,7 +9,8 @@
 #   docker run --rm --entrypoint policy-bundle policy-bundle render --env prod --dir /opt/policy-bundle/examples/practicus
 #
 # Nothing is downloaded outside npm: the base image brings node, `npm ci` pins every package by
-# package-lock.json (with integrity hashes).
+# package-lock.json (with integrity hashes). A release build pins the base too, by digest:
+#   --build-arg BASE=node:24-slim@sha256:<digest>
 ARG BASE=node:24-slim
 
 # ---- build: install all dependencies, bundle the CLI -----------------------------------------

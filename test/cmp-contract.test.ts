@@ -135,6 +135,7 @@ describe('plugin.yaml run as argocd-cmp-server runs it', () => {
     assert.equal(r.code, 2);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /Istio is not installed/);
+    assert.match(r.stderr, /^environments\/staging\.yaml:1:1: error PB020 /m);
     assert.match(r.stderr, /spec\.policy\.mesh: false in environments\/staging\.yaml/);
   });
 
@@ -159,9 +160,10 @@ describe('plugin.yaml run as argocd-cmp-server runs it', () => {
     assert.equal(r.code, 0, r.stderr);
     const announcements = JSON.parse(r.stdout);
     assert.ok(Array.isArray(announcements));
-    assert.equal(announcements[0].name, 'environment');
-    assert.equal(announcements[0].collectionType, 'string');
-    assert.match(announcements[0].tooltip, /dev, prod, staging/);
+    assert.equal(announcements[0].name, 'environments');
+    assert.equal(announcements[0].collectionType, 'array');
+    assert.deepEqual(announcements[0].array, ['dev', 'prod', 'staging']);
+    assert.ok(!announcements.some((a: { name: string }) => plugin.spec.parameters.static.some((s: { name: string }) => s.name === a.name)), 'a static announcement of the same name would hide it');
   });
 
   it('an empty bundle is an error, never a silent success (Argo CD would prune everything)', () => {

@@ -12,7 +12,7 @@
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,10 +61,11 @@ interface Run {
   stdout: string;
   stderr: string;
   seconds: number;
+  log: string; // the whole output, kept for a post-mortem
 }
 
 /** build-image.sh [root] -- cmd...: builds the image (cached layers after the first run), runs cmd. */
-function buildAndRun(cmd: string[], timeoutMs: number, last = false): Promise<Run> {
+function buildAndRun(t: TestContext, label: string, cmd: string[], timeoutMs: number, last = false): Promise<Run> {
   const env: NodeJS.ProcessEnv = { ...process.env, WORK, IMAGE, EXPECT_UID: '999' };
   if (!last) delete env.CLEAN; // keep the base image for the next run
   const started = Date.now();
@@ -75,21 +76,35 @@ function buildAndRun(cmd: string[], timeoutMs: number, last = false): Promise<Ru
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => {
-      stderr += `\n[image.test] timed out after ${timeoutMs / 1000}s, killing the build`;
+    const stop = (why: string): void => {
+      stderr += `\n[image.test] ${why}, killing the build`;
       try {
         process.kill(-child.pid!, 'SIGTERM');
       } catch {
         // already gone
       }
-    }, timeoutMs);
-    child.on('error', (err) => {
+    };
+    const timer = setTimeout(() => stop(`timed out after ${timeoutMs / 1000}s`), timeoutMs);
+    const onAbort = (): void => stop('test cancelled');
+    t.signal.addEventListener('abort', onAbort, { once: true });
+    const done = (): void => {
       clearTimeout(timer);
+      t.signal.removeEventListener('abort', onAbort);
+    };
+    child.on('error', (err) => {
+      done();
       reject(err);
     });
     child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, seconds: (Date.now() - started) / 1000 });
+      done();
+      const run = { code, stdout, stderr, seconds: (Date.now() - started) / 1000, log: join(WORK, `image-test-${label}.log`) };
+      try {
+        // WORK is gone after a run with CLEAN=1: then there is nowhere to keep the log
+        writeFileSync(run.log, `$ build-image.sh -- ${cmd.join(' ')}\n${stdout}\n--- stderr ---\n${stderr}`);
+      } catch {
+        run.log = '(not kept)';
+      }
+      resolve(run);
     });
   });
 }
@@ -108,7 +123,7 @@ function cliOutput(run: Run): string {
 }
 
 function assertRan(run: Run, what: string): void {
-  const log = `--- stdout (tail) ---\n${tail(run.stdout)}\n--- stderr (tail) ---\n${tail(run.stderr)}`;
+  const log = `--- stdout (tail) ---\n${tail(run.stdout)}\n--- stderr (tail) ---\n${tail(run.stderr)}\n(whole output: ${run.log})`;
   assert.equal(run.code, 0, `${what} exited ${run.code}\n${log}`);
   assert.match(run.stdout, /CLI exit code: 0; runs as uid 999\b/, `${what} did not run as uid 999\n${log}`);
 }
@@ -121,13 +136,13 @@ function report(t: TestContext, what: string, run: Run): void {
 
 // ---- the tests -------------------------------------------------------------------------------
 
-describe('the sidecar image (Dockerfile, built with build-image.sh)', { timeout: 30 * MINUTES }, async () => {
+describe('the sidecar image (Dockerfile, built with build-image.sh)', { timeout: 20 * MINUTES }, async () => {
   const skip = await whyNotRunnable();
   if (skip) console.error(`[image.test] SKIPPED: ${skip} — the image was NOT built or tested`);
 
   it('builds, and `policy-bundle --help` runs as uid 999', { timeout: 20 * MINUTES }, async (t) => {
     if (skip) return t.skip(`SKIPPED: ${skip}`);
-    const run = await buildAndRun(['policy-bundle', '--help'], 19 * MINUTES);
+    const run = await buildAndRun(t, 'help', ['policy-bundle', '--help'], 19 * MINUTES);
     report(t, 'first build (base image from cache or debootstrap)', run);
     assertRan(run, 'policy-bundle --help');
     assert.match(cliOutput(run), /generate/, 'the help names the CMP entry point');
@@ -135,7 +150,7 @@ describe('the sidecar image (Dockerfile, built with build-image.sh)', { timeout:
 
   it('renders the example prod bundle inside the image', { timeout: 20 * MINUTES }, async (t) => {
     if (skip) return t.skip(`SKIPPED: ${skip}`);
-    const run = await buildAndRun(['policy-bundle', 'render', '--env', 'prod', '--dir', EXAMPLE], 19 * MINUTES);
+    const run = await buildAndRun(t, 'render', ['policy-bundle', 'render', '--env', 'prod', '--dir', EXAMPLE], 19 * MINUTES);
     report(t, 'cached build + render', run);
     assertRan(run, 'policy-bundle render --env prod');
     const out = cliOutput(run);
@@ -166,7 +181,7 @@ describe('the sidecar image (Dockerfile, built with build-image.sh)', { timeout:
         generate: { status: generate.status, stdout: generate.stdout, stderr: generate.stderr },
         render: { status: render.status, stdout: render.stdout },
       }));`;
-    const run = await buildAndRun(['node', '-e', probe], 19 * MINUTES, true);
+    const run = await buildAndRun(t, 'layout', ['node', '-e', probe], 19 * MINUTES, true);
     report(t, 'cached build + layout probe', run);
     assertRan(run, 'the layout probe');
     const facts = JSON.parse(cliOutput(run).trim().split('\n').pop()!);

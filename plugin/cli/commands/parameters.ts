@@ -25,14 +25,17 @@ export const command: Command = {
   async run(io, args) {
     const { values } = parse(args, { dir: { type: 'string', default: '.' } }, usage);
     const envs = environmentChoices(resolveDir(io.cwd, values.dir!));
+    // plugin.yaml announces `environment` statically, and Argo CD lets a static announcement
+    // win over a dynamic one of the same name; so the repository's choices come as their own,
+    // read-only list that the UI shows next to it. generate ignores this parameter.
     const announcements = [
       {
-        name: 'environment',
-        title: 'Environment',
-        tooltip: `The environment to render: one of ${envs.join(', ')}`,
-        required: true,
+        name: 'environments',
+        title: 'Environments of this repository (for reference; set "environment" to one of them)',
+        tooltip: `Set the parameter "environment" to one of: ${envs.join(', ')}`,
+        collectionType: 'array',
         itemType: 'string',
-        collectionType: 'string',
+        array: envs,
       },
     ];
     io.stdout.write(JSON.stringify(announcements) + '\n');
