@@ -2,6 +2,8 @@
 // Istio evaluate it (plugin/analyze), connection by connection: declared flows are allowed,
 // everything else is denied, at the layer that should deny it.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { evaluate, indexCluster } from '../plugin/analyze/evaluate.ts';
@@ -35,7 +37,9 @@ async function clusterFor(dir: string, env: string, mutate: (objs: KubeObject[])
   assert.equal(r.code, 0, r.stderr);
   const objects = mutate(docs(r.stdout).filter((d) => d.kind !== 'Namespace'));
   const pods = podsOf(dir, env);
-  const namespaces = [...new Set(pods.map((p) => p.namespace))].map((name) => ({ name, labels: {} }));
+  // Namespaces carry the labels the platform declares (prod manages them; elsewhere they are set).
+  const platform = parse(readFileSync(join(dir, 'platform.yaml'), 'utf8')).spec.modules as Record<string, { labels?: Record<string, string> } | null>;
+  const namespaces = [...new Set(pods.map((p) => p.namespace))].map((name) => ({ name, labels: { ...platform[name]?.labels } }));
   return {
     namespaces,
     pods,

@@ -15,12 +15,23 @@ export const CARVE_OUTS = {
   istiod: { namespace: 'istio-system', selector: { app: 'istiod' }, ports: [{ protocol: 'TCP', port: 15012 }] },
 };
 
-function nsSelector(ns: string) {
+type NsSelector = (ns: string) => { matchLabels: Record<string, string> };
+
+function byName(ns: string) {
   return { matchLabels: { [NS_LABEL]: ns } };
 }
 
+/** By name, except namespaces whose module says `selectBy: labels`: by those labels. */
+function namespaceSelector(intent: Intent): NsSelector {
+  const byLabels = new Map<string, Record<string, string>>();
+  for (const [key, m] of Object.entries(intent.platform.modules)) {
+    if (m.selectBy === 'labels') byLabels.set(m.namespace ?? key, { ...m.labels });
+  }
+  return (ns) => (byLabels.has(ns) ? { matchLabels: byLabels.get(ns)! } : byName(ns));
+}
+
 /** The NetworkPolicy peer for one side of a flow. */
-function peer(side: Side): Record<string, unknown> {
+function peer(side: Side, nsSelector: NsSelector): Record<string, unknown> {
   switch (side.kind) {
     case 'workload':
       return { namespaceSelector: nsSelector(side.workload.namespace), podSelector: { matchLabels: side.workload.selector } };
@@ -43,10 +54,10 @@ function targetKey(side: Side): string | undefined {
 }
 
 /** Rules with the same ports merge their peers, so a policy has one rule per port set. */
-function rules(flows: ResolvedFlow[], peerSide: 'from' | 'to'): Record<string, unknown>[] {
+function rules(flows: ResolvedFlow[], peerSide: 'from' | 'to', nsSelector: NsSelector): Record<string, unknown>[] {
   const byPorts = groupBy(flows, (f) => canonicalKey(ports(f) ?? null));
   const out = [...byPorts.values()].map((group) => {
-    const peers = uniqueSorted(group.map((f) => peer(f[peerSide])));
+    const peers = uniqueSorted(group.map((f) => peer(f[peerSide], nsSelector)));
     const p = ports(group[0]!);
     return p ? { [peerSide]: peers, ports: p } : { [peerSide]: peers };
   });
@@ -62,6 +73,7 @@ function selected(side: Side): { namespace: string; podSelector: Record<string, 
 export function planNetworkPolicies(intent: Intent, namespaces: string[], flows: ResolvedFlow[]): PlannedResource[] {
   const { defaultDeny, carveOuts, syncWaves, mesh } = intent.env.policy;
   if (!defaultDeny.ingress && !defaultDeny.egress) return [];
+  const nsSelector = namespaceSelector(intent);
   const out: PlannedResource[] = [];
   const np = (namespace: string, name: string, wave: number, spec: Record<string, unknown>) =>
     out.push(resource('network-policy', 'NetworkPolicy', namespace, name, wave, { ingress: null, egress: null, ...spec }));
@@ -73,7 +85,7 @@ export function planNetworkPolicies(intent: Intent, namespaces: string[], flows:
     const egress = [
       ...(carveOuts.dns ? [CARVE_OUTS.dns] : []),
       ...(carveOuts.istiod && mesh ? [CARVE_OUTS.istiod] : []),
-    ].map((c) => ({ to: [{ namespaceSelector: nsSelector(c.namespace), podSelector: { matchLabels: c.selector } }], ports: c.ports }));
+    ].map((c) => ({ to: [{ namespaceSelector: byName(c.namespace), podSelector: { matchLabels: c.selector } }], ports: c.ports }));
     if (egress.length) np(ns, policyName('carve-outs'), syncWaves.allowNetworkPolicy, { podSelector: {}, policyTypes: ['Egress'], egress });
   }
 
@@ -87,7 +99,7 @@ export function planNetworkPolicies(intent: Intent, namespaces: string[], flows:
       np(sel.namespace, policyName(d.key, sel.target), syncWaves.allowNetworkPolicy, {
         podSelector: sel.podSelector,
         policyTypes: [d.type],
-        [d.key]: rules(group, d.peer),
+        [d.key]: rules(group, d.peer, nsSelector),
       });
     }
   }

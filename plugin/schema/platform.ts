@@ -48,9 +48,14 @@ export const flow = z.strictObject({
 export const module = z.strictObject({
   /** the namespace; defaults to the module's key */
   namespace: dnsLabel.optional(),
-  /** labels the namespace carries; selection still uses kubernetes.io/metadata.name */
+  /** labels the namespace carries (emitted on managed Namespaces) */
   labels: labelMap.optional(),
-});
+  /**
+   * how NetworkPolicies select this namespace: by its name (the label kubernetes.io/metadata.name,
+   * set by Kubernetes itself) or by `labels` (for namespaces labelled by another process)
+   */
+  selectBy: z.enum(['name', 'labels']).default('name'),
+}).refine((m) => m.selectBy !== 'labels' || Object.keys(m.labels ?? {}).length > 0, { message: 'selectBy: labels needs at least one label under labels', path: ['selectBy'] });
 
 export const workloadPort = z.strictObject({
   name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).max(15, 'port names are at most 15 characters (IANA_SVC_NAME)'),
@@ -109,7 +114,7 @@ export const monitoring = z.strictObject({
 export const platformSpec = z.strictObject({
   trustDomain: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a DNS name such as cluster.local').default('cluster.local'),
   clusterDomain: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/).default('cluster.local'),
-  modules: z.record(dnsLabel, module.nullable().transform((m) => m ?? {})),
+  modules: z.record(dnsLabel, module.nullable().transform((m) => m ?? { selectBy: 'name' as const })),
   workloads: z.record(dnsLabel, workload).default({}),
   flows: z.array(flow).default([]),
   routes: z.record(dnsLabel, route).default({}),
