@@ -7,6 +7,7 @@ import type { RenderedResource } from '../render/render.ts';
 import { FORBIDDEN_ANNOTATIONS, FORBIDDEN_LABELS, KIND_API_VERSIONS } from './kinds.ts';
 import { parseRendered } from './parse-rendered.ts';
 import { schemaProblems } from './schema-validation.ts';
+import { unknownFieldProblems } from './strict-fields.ts';
 
 export interface CheckedResource {
   object: Record<string, unknown>;
@@ -61,6 +62,7 @@ function checkOne(r: RenderedResource, ctx: CheckContext): { problems: string[];
     problems.push(ctx.dryRun ? `annotation ${DRY_RUN}: "true" is missing: this environment only audits` : `annotation ${DRY_RUN} must not be set: this environment enforces`);
   }
   for (const s of schemaProblems(obj)) problems.push(`schema: ${s}`);
+  for (const s of unknownFieldProblems(obj)) problems.push(`schema: ${s}`);
   if (problems.length) return { problems };
   return { problems, checked: { object: obj, kind: p.kind, namespace: p.namespace, name: p.name, wave: Number(wave) } };
 }

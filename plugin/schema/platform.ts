@@ -58,7 +58,7 @@ export const module = z.strictObject({
 }).refine((m) => m.selectBy !== 'labels' || Object.keys(m.labels ?? {}).length > 0, { message: 'selectBy: labels needs at least one label under labels', path: ['selectBy'] });
 
 export const workloadPort = z.strictObject({
-  name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).max(15, 'port names are at most 15 characters (IANA_SVC_NAME)'),
+  name: z.string().max(15, 'port names are at most 15 characters (IANA_SVC_NAME)').regex(/^(?=.*[a-z])(?!.*--)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be an IANA_SVC_NAME: lower-case letters, digits and single "-", with at least one letter'),
   port,
   protocol: protocol.default('TCP'),
 });

@@ -32,6 +32,8 @@ export function reportSchemaIssues(
     }
     let message = issue.message;
     if (issue.code === 'invalid_union') message = 'does not match any allowed form (see docs/reference.md)';
+    // A bad map key (module, workload or label name): zod's own text is "Invalid key in record".
+    if (issue.code === 'invalid_key') message = `the key ${issue.issues.map((i) => i.message).join('; ')}`;
     if (issue.code === 'invalid_type' && issue.input === undefined) message = 'is required';
     f.error('PB001', posAt(root, path) ?? fallback, `${shown || '(document)'}: ${message}`, hintFor(issue));
   }
@@ -40,5 +42,6 @@ export function reportSchemaIssues(
 function hintFor(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_value') return `allowed values: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
   if (issue.code === 'invalid_type') return `expected ${issue.expected}`;
+  if (issue.code === 'invalid_key') return 'rename the key';
   return 'see docs/reference.md for the field';
 }

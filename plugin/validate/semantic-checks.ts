@@ -3,6 +3,8 @@
 import type { SourcePos } from '../errors.ts';
 import type { Intent, ResolvedFlow } from '../plan/intent.ts';
 import type { FindingList } from './finding.ts';
+import { flowChecks } from './flow-checks.ts';
+import { carveOutChecks, identityChecks, monitoringChecks, type PolicyPosAt } from './policy-checks.ts';
 import type { Index } from './resolve.ts';
 import { routeChecks } from './route-checks.ts';
 
@@ -11,7 +13,8 @@ type PosAt = (path: (string | number)[]) => SourcePos | undefined;
 /** Names that generated resource names already use (see plan/names.ts). */
 export const RESERVED_WORKLOAD_NAMES = ['namespace', 'nothing', 'default', 'dns-istiod'];
 
-export function semanticChecks(intent: Intent, ix: Index, flows: ResolvedFlow[], posAt: PosAt, f: FindingList): void {
+/** `policyPos`: where the environment's policy knobs were set (spec.policy of the env chain). */
+export function semanticChecks(intent: Intent, ix: Index, flows: ResolvedFlow[], posAt: PosAt, f: FindingList, policyPos?: PolicyPosAt): void {
   for (const name of ix.workloads.keys()) {
     if (RESERVED_WORKLOAD_NAMES.includes(name)) {
       f.error('PB150', posAt(['workloads', name]), `workload name "${name}" is reserved`, `rename the workload; reserved: ${RESERVED_WORKLOAD_NAMES.join(', ')}`);
@@ -23,6 +26,10 @@ export function semanticChecks(intent: Intent, ix: Index, flows: ResolvedFlow[],
     }
   }
   meshFlowChecks(intent, flows, f);
+  identityChecks(intent, flows, posAt, f);
+  flowChecks(intent, flows, posAt, f);
+  monitoringChecks(intent, ix, posAt, f);
+  carveOutChecks(intent, policyPos, f);
   routeChecks(intent, ix, posAt, f);
 }
 

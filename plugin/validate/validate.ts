@@ -29,6 +29,9 @@ const start = (file: string): SourcePos => ({ file, line: 1, column: 1 });
 
 export function validateEnvironment(env: ComposedEnvironment, istio: IstioVersions = { security: 'security.istio.io/v1', networking: 'networking.istio.io/v1' }): Validated {
   const f = new FindingList();
+  // A knob inherited from a built-in baseline is the environment's own file to change.
+  const own = env.chain.find((c) => !c.file.startsWith('builtin:'));
+  const ownPos = (p: SourcePos | undefined): SourcePos | undefined => (p && !p.file.startsWith('builtin:') ? p : own ? start(own.file) : undefined);
   for (const layer of env.chain) {
     const r = environmentDoc.safeParse(layer.value);
     if (!r.success) reportSchemaIssues(r.error, layer.value, start(layer.file), '', f);
@@ -57,7 +60,8 @@ export function validateEnvironment(env: ComposedEnvironment, istio: IstioVersio
   const spec = p.data.spec;
   const specPos = (path: (string | number)[]) => posAt(env.platformSpec, path) ?? keyPos(doc, 'spec');
   const index = indexPlatform(spec);
-  const flows = resolveFlows(spec, index, specPos, f);
+  // Monitoring is a carve-out: an environment may switch it off, and its flows go with it.
+  const flows = resolveFlows(spec, index, specPos, f).filter((fl) => policy.carveOuts.monitoring || fl.id !== 'monitoring');
   const intent: Intent = {
     env: { name: env.name, policy, floor: env.floor, chain: env.chain.map((c) => c.file) },
     platform: spec,
@@ -65,8 +69,8 @@ export function validateEnvironment(env: ComposedEnvironment, istio: IstioVersio
     istio: { security: istio.security ?? 'security.istio.io/v1', networking: istio.networking ?? 'networking.istio.io/v1' },
   };
   if (policy.mesh && (!istio.security || !istio.networking)) {
-    f.error('PB020', posAt(env.policy, ['mesh']) ?? start(env.chain[0]!.file), `environment "${env.name}" renders Istio resources, but the cluster serves no ${!istio.security ? 'security.istio.io' : 'networking.istio.io'} API (Istio is not installed)`, `install Istio, or set spec.policy.mesh: false in environments/${env.name}.yaml to render NetworkPolicies only`);
+    f.error('PB020', ownPos(posAt(env.policy, ['mesh'])), `environment "${env.name}" renders Istio resources, but the cluster serves no ${!istio.security ? 'security.istio.io' : 'networking.istio.io'} API (Istio is not installed)`, `install Istio, or set spec.policy.mesh: false in environments/${env.name}.yaml to render NetworkPolicies only`);
   }
-  semanticChecks(intent, index, flows, specPos, f);
+  semanticChecks(intent, index, flows, specPos, f, (k) => posAt(env.policy, k));
   return { intent, index, flows, findings: f.items };
 }
