@@ -130,4 +130,14 @@ describe('extends and merging', () => {
     assert.equal(carve.spec.egress.length, 1);
     assert.equal(carve.spec.egress[0].ports[0].port, 53);
   });
+
+  it('the monitoring carve-out can be switched off, and its flows go with it', async () => {
+    const platform = MINIMAL_PLATFORM + '  monitoring: {from: {workload: job-runner}, ports: [15020]}\n';
+    const on = await cli(['render', '--env', 'prod', '--dir', tempRepo({ 'platform.yaml': platform })]);
+    const off = await cli(['render', '--env', 'lab', '--dir', tempRepo({ 'platform.yaml': platform, 'environments/lab.yaml': env('lab', '  extends: prod\n  policy: {carveOuts: {monitoring: false}}\n') })]);
+    assert.equal(on.code, 0, on.stderr);
+    assert.equal(off.code, 0, off.stderr);
+    assert.match(on.stdout, /port: 15020/);
+    assert.doesNotMatch(off.stdout, /15020/);
+  });
 });
