@@ -1,6 +1,8 @@
 // The policy-bundle executable: a table of commands, each loaded only when called, so `generate`
 // never pays for the explorer or the analyzer. Exit codes are decided here and only here.
-import { exitCodeFor, UserError } from '../errors.ts';
+import { writeSync } from 'node:fs';
+import { format } from 'node:util';
+import { exitCodeFor, UserError, type Problem } from '../errors.ts';
 import type { CliIO, Command } from './io.ts';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
@@ -52,11 +54,53 @@ export async function run(io: CliIO): Promise<number> {
     return 0;
   } catch (err) {
     const code = exitCodeFor(err);
-    if (code === 3) io.stderr.write(`policy-bundle: internal error: ${(err as Error).message}\n  hint: this is a bug; please report it with the command you ran (add --debug for a stack trace)\n`);
-    else if ((err as Error).message) io.stderr.write(`${(err as Error).message}\n`);
+    io.stderr.write(describeError(err, code));
     if (debug && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
     return code;
   }
+}
+
+// ---- Error printing: one clear paragraph on stderr, never a stack trace (unless --debug) ----
+
+/** Problems shown for one error; Argo CD shows stderr in its UI, so the rest are counted. */
+const MAX_SHOWN_PROBLEMS = 20;
+const MAX_LINE = 1000;
+
+/**
+ * Control characters (a file name may hold a line break or a terminal escape) are shown escaped,
+ * so nothing in a message can forge a line, a problem or a terminal command; long text is cut.
+ */
+export function sanitize(value: unknown, max = MAX_LINE): string {
+  const text = typeof value === 'string' ? value : String(value);
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  return clean.length > max ? `${clean.slice(0, max - 3)}...` : clean;
+}
+
+function formatProblem(p: Problem): string {
+  const pos = p.pos ? `${sanitize(p.pos.file, 300)}:${p.pos.line}:${p.pos.column}: ` : '';
+  return `${pos}${sanitize(p.message)}${p.hint ? `\n  hint: ${sanitize(p.hint)}` : ''}\n`;
+}
+
+/** What the user reads when a command fails: the problems of a UserError, or one line for a bug. */
+export function describeError(err: unknown, code = exitCodeFor(err)): string {
+  if (err instanceof UserError) {
+    const shown = err.problems.slice(0, MAX_SHOWN_PROBLEMS).map(formatProblem).join('');
+    const more = err.problems.length - MAX_SHOWN_PROBLEMS;
+    return more > 0 ? `${shown}... and ${more} more problem(s); run \`policy-bundle validate\` to list them all\n` : shown;
+  }
+  if (code !== 3) {
+    // FindingsError: the report is already written; its message, if any, is one line
+    const message = err instanceof Error ? err.message : '';
+    return message ? `${sanitize(message)}\n` : '';
+  }
+  let what: string;
+  try {
+    what = err instanceof Error ? `${err.name}: ${err.message}` : `thrown value ${typeof err === 'string' ? err : String(err)}`;
+  } catch {
+    what = 'an unprintable value was thrown';
+  }
+  return `policy-bundle: internal error: ${sanitize(what, 500)}\n  hint: this is a bug; please report it with the command you ran (add --debug for a stack trace)\n`;
 }
 
 declare const __VERSION__: string | undefined;
@@ -65,6 +109,34 @@ const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
 // Entry point when executed (not when imported by tests).
 const isMain = process.argv[1] && /policy-bundle(\.mjs)?$|cli[\\/]main\.ts$/.test(process.argv[1]);
 if (isMain) {
+  const debug = process.argv.includes('--debug');
+  // stdout carries the bundle and nothing else: a stray console.log (a dependency's warning, say)
+  // would become a document Argo CD cannot read. Everything else goes to stderr.
+  for (const m of ['log', 'info', 'debug', 'warn', 'trace'] as const) console[m] = (...a: unknown[]) => void process.stderr.write(`${format(...a)}\n`);
+  // A crash outside run() (a callback, a rejected promise nobody awaited) still gets one paragraph
+  // and a non-zero exit, never Node's stack dump; stdout may be incomplete then, but the exit
+  // status fails the request, so Argo CD never uses it.
+  const crash = (err: unknown) => {
+    try {
+      writeSync(2, describeError(err, 3) + (debug && err instanceof Error && err.stack ? `${err.stack}\n` : ''));
+    } finally {
+      process.exit(3);
+    }
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
+  // The reader went away (`| head`, a cancelled request): say so once, fail, do not crash.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (process.exitCode === undefined || process.exitCode === 0) {
+      try {
+        writeSync(2, `policy-bundle: cannot write the output: ${sanitize(err.code ?? err.message)}\n`);
+      } catch {
+        /* stderr is gone too */
+      }
+      process.exitCode = 2;
+    }
+  });
   const code = await run({ argv: process.argv.slice(2), env: process.env, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr });
-  process.exitCode = code;
+  // exitCode, not exit(): Node flushes a large bundle to a slow pipe before it exits.
+  if (process.exitCode === undefined || process.exitCode === 0) process.exitCode = code;
 }

@@ -3,6 +3,7 @@
 import { UserError, type SourcePos } from '../errors.ts';
 import { dnsLabel } from '../schema/kubernetes-names.ts';
 import { BUILTIN_PREFIX, builtinEnvironments, builtinTemplateSources } from './builtins.ts';
+import { checkIntentSize } from './intent-size.ts';
 import { DEFAULT_LIMITS, type Limits } from './limits.ts';
 import { keyPos, posAt } from './located.ts';
 import { merge } from './merge.ts';
@@ -164,6 +165,7 @@ export function composeEnvironment(loaded: LoadedRepository, name: string, limit
     policy = merge(policy, get(layer.value, 'spec', 'policy'));
     platformSpec = merge(platformSpec, get(layer.value, 'spec', 'platform'));
   }
+  checkIntentSize(platformSpec, limits, loaded.platform.file);
   return { name, chain, policy, platformSpec, floor, platformDoc: loaded.platform };
 }
 

@@ -1,10 +1,25 @@
 // The only way a value reaches rendered YAML: as JSON, which YAML 1.2 reads as a flow scalar,
-// sequence or mapping. Nothing in a value can end its scalar, start a key or a document.
+// sequence or mapping. Nothing in a value can end its scalar, start a key, a comment or a
+// document: quotes, backslashes and every control character (line breaks included) are escaped by
+// JSON.stringify, lone surrogates too (well-formed JSON.stringify), and the characters some YAML
+// readers treat as line breaks (YAML 1.1: NEL, LS, PS) are escaped here.
 
-/** Characters some YAML readers treat as line breaks (YAML 1.1: NEL, LS, PS) are escaped too. */
+/** A template asked for a value the values do not hold (strict templates: an error, not ""). */
+export class UndefinedValueError extends Error {
+  /** template line of the {{json ...}} that asked, when known */
+  line?: number;
+  constructor() {
+    super('template asked for an undefined value');
+    this.name = 'UndefinedValueError';
+  }
+}
+
 const LINE_BREAKS = /[\u0085\u2028\u2029]/g;
 
 export function jsonScalar(value: unknown): string {
-  if (value === undefined) throw new Error('template asked for an undefined value');
-  return JSON.stringify(value).replace(LINE_BREAKS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (value === undefined) throw new UndefinedValueError();
+  const json = JSON.stringify(value);
+  // functions and symbols have no JSON form; values never hold them, but fail closed if one does
+  if (json === undefined) throw new UndefinedValueError();
+  return json.replace(LINE_BREAKS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -1,5 +1,7 @@
 // What a template may contain. Checked on the parsed template before it is compiled, so an
-// override cannot print a raw value, call a helper of its own, use partials or walk prototypes.
+// override cannot print a raw value, call a helper of its own, use partials, decorators,
+// sub-expressions or hash arguments, or walk prototypes. What it renders is checked again after
+// rendering (check/check.ts): kind, namespace, labels, annotations, schema.
 import type { SourcePos } from '../errors.ts';
 
 export const ALLOWED_BLOCKS = new Set(['if', 'unless', 'each', 'with']);
@@ -8,8 +10,9 @@ export const VALUE_HELPER = 'json';
 interface HbsNode {
   type: string;
   loc?: { start: { line: number; column: number } };
-  path?: { original?: unknown; type?: string; parts?: string[] };
+  path?: HbsNode & { original?: unknown };
   params?: HbsNode[];
+  hash?: { pairs?: { key: string; value: HbsNode }[] };
   program?: { body: HbsNode[] };
   inverse?: { body: HbsNode[] };
   body?: HbsNode[];
@@ -22,10 +25,30 @@ export interface TemplateProblem {
   message: string;
 }
 
+const LITERALS = new Set(['StringLiteral', 'NumberLiteral', 'BooleanLiteral', 'UndefinedLiteral', 'NullLiteral']);
+
+/**
+ * Block nesting of a template source, counted before parsing so a 10 000-deep template never
+ * reaches the (recursive) parser. Counts {{#...}} and {{^...}} openings against {{/...}} closings.
+ */
+export function checkTemplateNesting(file: string, source: string, maxDepth: number): TemplateProblem | undefined {
+  let depth = 0;
+  const tag = /\{\{~?\s*([#^/])/g;
+  let m: RegExpExecArray | null;
+  while ((m = tag.exec(source))) {
+    if (m[1] === '/') depth = Math.max(0, depth - 1);
+    else if (++depth > maxDepth) {
+      const line = source.slice(0, m.index).split('\n').length;
+      return { pos: { file, line, column: 1 }, message: `template blocks nest deeper than ${maxDepth} levels` };
+    }
+  }
+  return undefined;
+}
+
 export function checkTemplateAst(file: string, root: { body: HbsNode[] }): TemplateProblem[] {
   const problems: TemplateProblem[] = [];
   const at = (n: HbsNode): SourcePos => ({ file, line: n.loc?.start.line ?? 1, column: (n.loc?.start.column ?? 0) + 1 });
-  const checkPathExpr = (n: HbsNode) => {
+  const checkParam = (n: HbsNode) => {
     if (n.type === 'PathExpression') {
       const parts = n.parts ?? [];
       if (parts.some((p) => p === 'constructor' || p === '__proto__' || p === 'prototype' || p.startsWith('__'))) {
@@ -33,6 +56,13 @@ export function checkTemplateAst(file: string, root: { body: HbsNode[] }): Templ
       }
     } else if (n.type === 'SubExpression') {
       problems.push({ pos: at(n), message: 'sub-expressions are not allowed in templates' });
+    } else if (!LITERALS.has(n.type)) {
+      problems.push({ pos: at(n), message: `${n.type} is not allowed as an argument` });
+    }
+  };
+  const checkHash = (n: HbsNode) => {
+    if (n.hash?.pairs?.length) {
+      problems.push({ pos: at(n), message: `hash arguments (${n.hash.pairs.map((p) => `${p.key}=`).join(' ')}) are not allowed in templates` });
     }
   };
   const walk = (nodes: HbsNode[]) => {
@@ -42,17 +72,22 @@ export function checkTemplateAst(file: string, root: { body: HbsNode[] }): Templ
         case 'CommentStatement':
           break;
         case 'MustacheStatement': {
-          const helper = n.path?.original;
+          const helper = n.path?.type === 'PathExpression' ? n.path.original : undefined;
           if (helper !== VALUE_HELPER || n.params?.length !== 1) {
-            problems.push({ pos: at(n), message: `{{${String(helper)}}}: values must be written as {{json <value>}}, which quotes them safely` });
+            problems.push({ pos: at(n), message: `{{${String(n.path?.original)}}}: values must be written as {{json <value>}}, which quotes them safely` });
           }
-          n.params?.forEach(checkPathExpr);
+          n.params?.forEach(checkParam);
+          checkHash(n);
           break;
         }
         case 'BlockStatement': {
-          const helper = String(n.path?.original);
-          if (!ALLOWED_BLOCKS.has(helper)) problems.push({ pos: at(n), message: `{{#${helper}}} is not allowed; blocks: ${[...ALLOWED_BLOCKS].join(', ')}` });
-          n.params?.forEach(checkPathExpr);
+          const helper = n.path?.type === 'PathExpression' ? String(n.path.original) : String(n.path?.original);
+          if (n.path?.type !== 'PathExpression' || !ALLOWED_BLOCKS.has(helper)) {
+            problems.push({ pos: at(n), message: `{{#${helper}}} is not allowed; blocks: ${[...ALLOWED_BLOCKS].join(', ')}` });
+          }
+          if (n.params?.length !== 1) problems.push({ pos: at(n), message: `{{#${helper}}} takes exactly one value` });
+          n.params?.forEach(checkParam);
+          checkHash(n);
           walk(n.program?.body ?? []);
           walk(n.inverse?.body ?? []);
           break;

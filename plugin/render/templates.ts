@@ -1,12 +1,16 @@
 // Template functions: built-ins were precompiled at build time (only Handlebars' runtime loads);
-// a repository override is checked (template-policy.ts) and compiled on demand.
+// a repository override is checked (template-policy.ts) and compiled on demand, in its own
+// Handlebars environment: prototype access off, no helpers but `json` and the four safe blocks,
+// strict mode, {{#each}} iterations counted. Every template's output is bounded per resource and
+// for the bundle (limits.ts).
 import type HandlebarsFull from 'handlebars';
 import runtimeModule from 'handlebars/runtime.js';
-import { UserError } from '../errors.ts';
+import { UserError, type Problem } from '../errors.ts';
 import { builtinTemplateSpecs } from '../load/builtins.ts';
+import { DEFAULT_LIMITS, type Limits } from '../load/limits.ts';
 import type { TemplateName } from '../plan/resource.ts';
-import { jsonScalar } from './json-scalar.ts';
-import { checkTemplateAst } from './template-policy.ts';
+import { jsonScalar, UndefinedValueError } from './json-scalar.ts';
+import { checkTemplateAst, checkTemplateNesting } from './template-policy.ts';
 
 export type TemplateFn = (values: Record<string, unknown>) => string;
 
@@ -25,49 +29,143 @@ const RUNTIME_OPTIONS = {
   allowCallsToHelperMissing: false,
 };
 
+const COMPILE_OPTIONS = { strict: true, knownHelpersOnly: true, knownHelpers: { json: true }, noEscape: true } as const;
+
+interface HelperOptions {
+  fn: (context: unknown, options?: unknown) => string;
+  inverse: (context: unknown, options?: unknown) => string;
+  loc?: { start: { line: number; column: number } };
+}
+
+/** Per-resource render budget of an override: {{#each}} iterations. */
+class IterationBudget {
+  used = 0;
+  constructor(readonly limit: number) {}
+}
+
+class TooManyIterations extends Error {}
+
 /** An isolated Handlebars environment: only the plugin's helper and the safe block helpers. */
-function environment(hb: Hbs): Hbs {
+function environment(hb: Hbs, budget?: IterationBudget): Hbs {
   const env = hb.create();
   for (const h of ['log', 'lookup']) env.unregisterHelper(h);
-  env.registerHelper('json', (v: unknown) => new env.SafeString(jsonScalar(v)));
+  env.registerHelper('json', (v: unknown, options: HelperOptions) => {
+    try {
+      return new env.SafeString(jsonScalar(v));
+    } catch (e) {
+      if (e instanceof UndefinedValueError && options?.loc) e.line = options.loc.start.line;
+      throw e;
+    }
+  });
+  if (budget) {
+    // Nested {{#each}} multiplies: three levels over 1 000 items are a billion iterations. Count
+    // every iteration of every level, whatever it prints.
+    const each = env.helpers.each as (this: unknown, context: unknown, options: HelperOptions) => string;
+    env.registerHelper('each', function (this: unknown, context: unknown, options: HelperOptions) {
+      const fn = options.fn;
+      const counted = (c: unknown, o?: unknown) => {
+        if (++budget.used > budget.limit) throw new TooManyIterations();
+        return fn(c, o);
+      };
+      return each.call(this, context, { ...options, fn: counted });
+    });
+  }
   return env;
 }
 
 let runtimeEnv: Hbs | undefined;
 
-export async function loadTemplates(overrides: Map<string, TemplateOverride>): Promise<Map<TemplateName, TemplateFn>> {
+function sizeError(file: string, values: Record<string, unknown>, bytes: number, limit: number): UserError {
+  return new UserError({
+    pos: { file, line: 1, column: 1 },
+    message: `rendering ${JSON.stringify(String(values.namespace ?? ''))}/${JSON.stringify(String(values.name ?? ''))} produced more than ${limit} bytes (${bytes})`,
+    hint: 'Kubernetes stores at most about 1.5 MiB per object; split the flows to this destination, or fix the template (docs/limits.md)',
+  });
+}
+
+/**
+ * The template functions of one render: built-ins, with the repository's overrides in their place.
+ * Each call's output is bounded (maxResourceBytes) and so is the sum of all calls of this set
+ * (maxBundleBytes): the state lives in the returned functions, one set per render.
+ */
+export async function loadTemplates(overrides: Map<string, TemplateOverride>, limits: Limits = DEFAULT_LIMITS): Promise<Map<TemplateName, TemplateFn>> {
   runtimeEnv ??= environment(HandlebarsRuntime);
+  let bundleBytes = 0;
+  const bounded = (file: string, render: TemplateFn): TemplateFn => (values) => {
+    const text = render(values);
+    if (text.length > limits.maxResourceBytes) throw sizeError(file, values, text.length, limits.maxResourceBytes);
+    bundleBytes += text.length;
+    if (bundleBytes > limits.maxBundleBytes) {
+      throw new UserError({
+        pos: { file, line: 1, column: 1 },
+        message: `the bundle is over ${limits.maxBundleBytes} bytes`,
+        hint: 'Argo CD carries manifests in bounded gRPC messages; split the platform into several Applications (docs/limits.md)',
+      });
+    }
+    return text;
+  };
+
   const out = new Map<TemplateName, TemplateFn>();
   for (const [name, spec] of Object.entries(builtinTemplateSpecs)) {
     const t = runtimeEnv.template(spec as never);
-    out.set(name as TemplateName, (v) => t(v, RUNTIME_OPTIONS));
+    out.set(name as TemplateName, bounded(`builtin:templates/${name}.yaml.hbs`, (v) => t(v, RUNTIME_OPTIONS)));
   }
   if (overrides.size === 0) return out;
   const { default: Handlebars } = await import('handlebars');
-  const env = environment(Handlebars);
-  const problems = [];
+  const problems: Problem[] = [];
   for (const [name, o] of overrides) {
+    if (o.source.length > limits.maxTemplateBytes) {
+      problems.push({ pos: { file: o.file, line: 1, column: 1 }, message: `template is ${o.source.length} characters, over the limit of ${limits.maxTemplateBytes}`, hint: 'a template describes one resource; the built-in ones are under 1 KiB (docs/limits.md)' });
+      continue;
+    }
+    const nesting = checkTemplateNesting(o.file, o.source, limits.maxDepth);
+    if (nesting) {
+      problems.push({ ...nesting, hint: 'flatten the template (docs/limits.md)' });
+      continue;
+    }
     let ast;
     try {
       ast = Handlebars.parse(o.source);
     } catch (e) {
-      const m = /line (\d+)/.exec((e as Error).message);
-      problems.push({ pos: { file: o.file, line: Number(m?.[1] ?? 1), column: 1 }, message: `template syntax: ${(e as Error).message.split('\n')[0]}`, hint: 'fix the Handlebars syntax' });
+      const message = String((e as Error)?.message ?? e);
+      const m = /line (\d+)/.exec(message);
+      problems.push({
+        pos: { file: o.file, line: Number(m?.[1] ?? 1), column: 1 },
+        message: e instanceof RangeError ? `template nests deeper than the parser can follow` : `template syntax: ${message.split('\n')[0]!.slice(0, 200)}`,
+        hint: 'fix the Handlebars syntax',
+      });
       continue;
     }
     const bad = checkTemplateAst(o.file, ast as never);
     if (bad.length) {
-      problems.push(...bad.map((b) => ({ ...b, hint: 'templates may only use {{json value}} and {{#if}}/{{#unless}}/{{#each}}/{{#with}}' })));
+      problems.push(...bad.map((b) => ({ ...b, hint: 'templates may only use {{json value}} and {{#if}}/{{#unless}}/{{#each}}/{{#with}} (docs/templates.md)' })));
       continue;
     }
-    const t = env.compile(ast, { strict: true, knownHelpersOnly: true, knownHelpers: { json: true }, noEscape: true });
-    out.set(name as TemplateName, (v) => {
-      try {
-        return t(v, RUNTIME_OPTIONS);
-      } catch (e) {
-        throw new UserError({ pos: { file: o.file, line: 1, column: 1 }, message: `template failed: ${(e as Error).message.split('\n')[0]}`, hint: 'a template may only read the values the built-in template of the same name reads (docs/templates.md)' });
-      }
-    });
+    const budget = new IterationBudget(limits.maxTemplateIterations);
+    const env = environment(Handlebars, budget);
+    const t = env.compile(ast, COMPILE_OPTIONS);
+    const fail = (line: number, message: string, hint: string) => new UserError({ pos: { file: o.file, line, column: 1 }, message, hint });
+    out.set(
+      name as TemplateName,
+      bounded(o.file, (v) => {
+        budget.used = 0;
+        try {
+          return t(v, RUNTIME_OPTIONS);
+        } catch (e) {
+          if (e instanceof UserError) throw e;
+          if (e instanceof TooManyIterations) {
+            throw fail(1, `template runs {{#each}} more than ${limits.maxTemplateIterations} times for one resource`, 'nested {{#each}} multiply; iterate each list once (docs/limits.md)');
+          }
+          // strict mode: a path through a missing value ("nope.x") fails inside Handlebars
+          if (e instanceof UndefinedValueError || (e instanceof TypeError && /Cannot read propert/.test(e.message)) || /" not defined in /.test(String((e as Error)?.message))) {
+            throw fail((e instanceof UndefinedValueError ? e.line : (e as { lineNumber?: number }).lineNumber) ?? 1, 'template asked for a value that is not defined', `the values of this template are: ${Object.keys(v).sort().join(', ')} (docs/templates.md)`);
+          }
+          if (e instanceof RangeError) throw fail(1, 'template failed: it nests or recurses too deeply', 'flatten the template');
+          const message = String((e as Error)?.message ?? e).split('\n')[0]!.slice(0, 200);
+          throw fail(1, `template failed: ${message}`, 'a template may only read the values the built-in template of the same name reads (docs/templates.md)');
+        }
+      }),
+    );
   }
   if (problems.length) throw new UserError(problems);
   return out;
