@@ -364,17 +364,15 @@ describe('hostile template overrides', () => {
     it(`refuses a template with ${name}`, () => refusedTemplate(source, message));
   }
 
-  // check.ts accepts any integer sync wave and any extra annotation from an override today, so an
-  // override can reorder waves (an ALLOW policy before the NetworkPolicies) or turn a policy into an
-  // Argo CD hook that is deleted after the sync. Reported; these pass once check.ts requires the
-  // planned annotations exactly and no other argocd.argoproj.io/ annotation.
+  // An override must not reorder waves (an ALLOW policy before the NetworkPolicies) or turn a
+  // policy into an Argo CD hook that is deleted after the sync.
   const ap = builtinTemplate('authorization-policy');
   const plannedIstio = '"argocd.argoproj.io/sync-options": "SkipDryRunOnMissingResource=true"';
   for (const [name, annotations, message] of [
     ['another sync wave than planned', `{"argocd.argoproj.io/sync-wave": "-100", ${plannedIstio}}`, /sync-wave/],
     ['an Argo CD hook annotation', `{"argocd.argoproj.io/sync-wave": "0", ${plannedIstio}, "argocd.argoproj.io/hook": "PreSync", "argocd.argoproj.io/hook-delete-policy": "HookSucceeded"}`, /argocd\.argoproj\.io\/hook/],
   ] as const) {
-    it(`refuses a template that sets ${name}`, { todo: 'needs plugin/check/check.ts to compare annotations with the planned ones' }, () =>
+    it(`refuses a template that sets ${name}`, () =>
       refusedTemplate(ap.replace('annotations: {{json annotations}}', `annotations: ${annotations}`), message, 'authorization-policy'),
     );
   }

@@ -25,6 +25,7 @@ export interface CheckContext {
 }
 
 const ISTIO = /^(security|networking)\.istio\.io\//;
+const ARGOCD_PREFIX = 'argocd.argoproj.io/';
 const TOP_KEYS = new Set(['apiVersion', 'kind', 'metadata', 'spec']);
 const META_KEYS = new Set(['name', 'namespace', 'labels', 'annotations']);
 
@@ -55,6 +56,16 @@ function checkOne(r: RenderedResource, ctx: CheckContext): { problems: string[];
   for (const k of FORBIDDEN_ANNOTATIONS) if (k in annotations) problems.push(`annotation ${k} is Argo CD's own`);
   const wave = annotations[SYNC_WAVE];
   if (typeof wave !== 'string' || !/^-?\d+$/.test(wave)) problems.push(`annotation ${SYNC_WAVE} must be a quoted integer (Argo CD reads a bad value as 0)`);
+  else if (Number(wave) !== p.wave) problems.push(`annotation ${SYNC_WAVE} is "${wave}" where the environment plans "${p.wave}" (waves keep NetworkPolicies before mesh rules)`);
+  // Argo CD's own annotations change how a resource syncs (hooks delete it, options skip it):
+  // only the planned ones, with their planned values.
+  const planned = (p.values.annotations ?? {}) as Record<string, string>;
+  for (const k of Object.keys(annotations)) {
+    if (k.startsWith(ARGOCD_PREFIX) && !(k in planned)) problems.push(`annotation ${k} is not allowed: only the plugin sets argocd.argoproj.io/ annotations`);
+  }
+  for (const [k, v] of Object.entries(planned)) {
+    if (k !== SYNC_WAVE && k in annotations && annotations[k] !== v) problems.push(`annotation ${k} is ${JSON.stringify(annotations[k])} where the plan sets ${JSON.stringify(v)}`);
+  }
   if (ISTIO.test(String(obj.apiVersion)) && !String(annotations[SYNC_OPTIONS] ?? '').includes(ISTIO_SYNC_OPTIONS)) {
     problems.push(`annotation ${SYNC_OPTIONS}: ${ISTIO_SYNC_OPTIONS} is missing (Istio kinds must wait for their CRDs)`);
   }
