@@ -1,6 +1,7 @@
 // The pipeline, in one place: load → validate → plan → render → check → emit.
 // Each stage takes the previous stage's output; nothing reaches back.
 import { checkResources, type CheckedResource } from './check/check.ts';
+import { loadSchemas, plannedSchemaKey, SchemaNotLoadedError } from './check/schema-validation.ts';
 import { emitBundle } from './emit/bundle.ts';
 import { UserError } from './errors.ts';
 import { DEFAULT_LIMITS, type Limits } from './load/limits.ts';
@@ -47,12 +48,26 @@ export async function buildFromLoaded(loaded: LoadedRepository, env: string, ist
       hint: 'an empty bundle would make Argo CD prune every policy of the app; declare modules, or turn on mesh or default-deny',
     });
   }
-  const templates = await loadTemplates(loaded.templates);
+  // The validators of the planned kinds load (each its own chunk) while the templates render.
+  const schemas = loadSchemas(new Set(planned.map(plannedSchemaKey)));
+  schemas.catch(() => undefined); // awaited below; not unhandled if a template fails first
+  const templates = await loadTemplates(loaded.templates, limits);
   const files = new Map([...loaded.templates].map(([n, t]) => [n, t.file]));
   const rendered = renderResources(planned, templates, files);
-  const resources = checkResources(rendered, {
+  await schemas;
+  const ctx = {
     namespaces: new Set(v.index.namespaceOf.values()),
     dryRun: v.intent.env.policy.authorization === 'dry-run',
-  });
+  };
+  let resources: CheckedResource[];
+  try {
+    resources = checkResources(rendered, ctx);
+  } catch (e) {
+    // A template override printed an apiVersion or kind other than the planned one: load every
+    // schema and check again (checking has no side effects).
+    if (!(e instanceof SchemaNotLoadedError)) throw e;
+    await loadSchemas();
+    resources = checkResources(rendered, ctx);
+  }
   return { text: emitBundle(resources), resources, findings: v.findings };
 }

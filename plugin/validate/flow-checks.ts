@@ -134,23 +134,43 @@ function covers(b: ResolvedFlow, a: ResolvedFlow): boolean {
   return a.protocol === b.protocol && portsCover(b.ports, a.ports) && httpCovers(normHttp(b), normHttp(a));
 }
 
+/** Pairwise shadow checks stop at this many flows between the same two endpoints (cost bound). */
+const MAX_PAIRWISE = 64;
+
+/** Same endpoints, protocol, ports and http (as sets): the identity of what a flow allows. */
+function allowsKey(r: ResolvedFlow): string {
+  const h = normHttp(r);
+  return JSON.stringify([r.protocol, r.ports ?? null, h ? [[...(h.methods ?? [])].sort(), [...(h.paths ?? [])].sort()] : null]);
+}
+
 function overlapChecks(flows: (ResolvedFlow | undefined)[], posAt: PosAt, f: FindingList): void {
   const groups = new Map<string, number[]>();
   flows.forEach((r, i) => {
     if (!r) return;
     const k = `${sideKey(r.from)}>${sideKey(r.to)}`;
-    groups.set(k, [...(groups.get(k) ?? []), i]);
+    const g = groups.get(k);
+    if (g) g.push(i);
+    else groups.set(k, [i]);
   });
   for (const idx of groups.values()) {
+    // Duplicates by hashing (linear); shadowing pairwise, within a bounded group size.
+    const first = new Map<string, number>();
+    const distinct: number[] = [];
     for (const i of idx) {
       const a = flows[i]!;
-      // An equal earlier flow makes this one a duplicate; a strictly larger one (anywhere) shadows it.
-      const dup = idx.find((j) => j < i && covers(flows[j]!, a) && covers(a, flows[j]!));
+      const key = allowsKey(a);
+      const dup = first.get(key);
       if (dup !== undefined) {
         f.warn('PB130', posAt(['flows', i]), `${a.id} duplicates ${flows[dup]!.id}: same endpoints, protocol, ports and http`, `remove one of them; to change a flow per environment, patch it by name in the overlay`);
         continue;
       }
-      const by = idx.find((j) => j !== i && covers(flows[j]!, a) && !covers(a, flows[j]!));
+      first.set(key, i);
+      distinct.push(i);
+    }
+    if (distinct.length > MAX_PAIRWISE) continue;
+    for (const i of distinct) {
+      const a = flows[i]!;
+      const by = distinct.find((j) => j !== i && covers(flows[j]!, a) && !covers(a, flows[j]!));
       if (by !== undefined) {
         f.warn('PB131', posAt(['flows', i]), `${a.id} allows nothing that ${flows[by]!.id} does not already allow (same endpoints and protocol, ${describe(flows[by]!)})`, `remove ${a.id}, or narrow ${flows[by]!.id} if the narrower rule was the intent`);
       }

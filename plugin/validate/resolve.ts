@@ -1,5 +1,6 @@
 // Resolves names in the intent: endpoints to workloads, modules and namespaces, port names to the
 // receiving pods' container ports, monitoring to ordinary flows. Unknown names become findings.
+import { someNames } from './known-names.ts';
 import type { SourcePos } from '../errors.ts';
 import type { Endpoint, PlatformSpec, PortRef } from '../schema/platform.ts';
 import type { PortSpec, ResolvedFlow, Side, WorkloadRef } from '../plan/intent.ts';
@@ -31,7 +32,7 @@ function resolveSide(e: Endpoint, ix: Index, path: (string | number)[], posAt: P
   if ('workload' in e) {
     const w = ix.workloads.get(e.workload);
     if (!w) {
-      f.error('PB101', posAt([...path, 'workload']), `unknown workload "${e.workload}"`, `declare it under spec.workloads or use one of: ${[...ix.workloads.keys()].slice(0, 10).join(', ') || '(none)'}`);
+      f.error('PB101', posAt([...path, 'workload']), `unknown workload "${e.workload}"`, `declare it under spec.workloads or use one of: ${someNames(ix.workloads.keys())}`);
       return undefined;
     }
     return { kind: 'workload', workload: w };
@@ -39,7 +40,7 @@ function resolveSide(e: Endpoint, ix: Index, path: (string | number)[], posAt: P
   if ('module' in e) {
     const ns = ix.namespaceOf.get(e.module);
     if (!ns) {
-      f.error('PB100', posAt([...path, 'module']), `unknown module "${e.module}"`, `declare it under spec.modules or use one of: ${[...ix.namespaceOf.keys()].slice(0, 10).join(', ')}`);
+      f.error('PB100', posAt([...path, 'module']), `unknown module "${e.module}"`, `declare it under spec.modules or use one of: ${someNames(ix.namespaceOf.keys())}`);
       return undefined;
     }
     return { kind: 'module', module: e.module, namespace: ns };
@@ -102,7 +103,7 @@ function monitoringFlows(spec: PlatformSpec, ix: Index, posAt: PosAt, f: Finding
   modules.forEach((mod, i) => {
     const ns = ix.namespaceOf.get(mod);
     if (!ns) {
-      f.error('PB100', posAt(['monitoring', 'modules', i]), `unknown module "${mod}"`, `use one of: ${[...ix.namespaceOf.keys()].slice(0, 10).join(', ')}`);
+      f.error('PB100', posAt(['monitoring', 'modules', i]), `unknown module "${mod}"`, `use one of: ${someNames(ix.namespaceOf.keys())}`);
       return;
     }
     const numeric = m.ports.filter((p) => typeof p === 'number' || /^\d+-\d+$/.test(p));

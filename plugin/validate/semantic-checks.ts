@@ -1,5 +1,6 @@
 // Checks that need the whole resolved intent: what would render but not do what the intent says.
 // Each finding has a stable code documented in docs/codes.md.
+import { someNames } from './known-names.ts';
 import type { SourcePos } from '../errors.ts';
 import type { Intent, ResolvedFlow } from '../plan/intent.ts';
 import type { FindingList } from './finding.ts';
@@ -22,7 +23,7 @@ export function semanticChecks(intent: Intent, ix: Index, flows: ResolvedFlow[],
   }
   for (const [name, w] of ix.workloads) {
     if (!ix.namespaceOf.has(w.module)) {
-      f.error('PB100', posAt(['workloads', name, 'module']), `unknown module "${w.module}"`, `declare it under spec.modules or use one of: ${[...ix.namespaceOf.keys()].slice(0, 10).join(', ')}`);
+      f.error('PB100', posAt(['workloads', name, 'module']), `unknown module "${w.module}"`, `declare it under spec.modules or use one of: ${someNames(ix.namespaceOf.keys())}`);
     }
   }
   meshFlowChecks(intent, flows, f);
