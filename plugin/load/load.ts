@@ -5,7 +5,7 @@ import { dnsLabel } from '../schema/kubernetes-names.ts';
 import { BUILTIN_PREFIX, builtinEnvironments, builtinTemplateSources } from './builtins.ts';
 import { checkIntentSize } from './intent-size.ts';
 import { DEFAULT_LIMITS, type Limits } from './limits.ts';
-import { keyPos, posAt } from './located.ts';
+import { keyPos } from './located.ts';
 import { merge } from './merge.ts';
 import { openRepository, type Repository } from './repository.ts';
 import { parseYamlFile } from './yaml-source.ts';
@@ -169,4 +169,3 @@ export function composeEnvironment(loaded: LoadedRepository, name: string, limit
   return { name, chain, policy, platformSpec, floor, platformDoc: loaded.platform };
 }
 
-export { posAt };

@@ -15,8 +15,6 @@ export interface ResolvedEnvironment {
 export interface Intent {
   env: ResolvedEnvironment;
   platform: PlatformSpec;
-  /** where each part of `platform` came from (platform.yaml or an overlay) */
-  positions: { root: unknown; file: string };
   /** Istio API versions to emit */
   istio: { security: string; networking: string };
 }

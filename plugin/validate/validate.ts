@@ -65,7 +65,6 @@ export function validateEnvironment(env: ComposedEnvironment, istio: IstioVersio
   const intent: Intent = {
     env: { name: env.name, policy, floor: env.floor, chain: env.chain.map((c) => c.file) },
     platform: spec,
-    positions: { root: env.platformSpec, file: env.platformDoc.file },
     istio: { security: istio.security ?? 'security.istio.io/v1', networking: istio.networking ?? 'networking.istio.io/v1' },
   };
   if (policy.mesh && (!istio.security || !istio.networking)) {
