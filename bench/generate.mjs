@@ -11,7 +11,8 @@
 //   - ~5 % egress to a cidr (443 or a port range), ~4 % ingress from a cidr (plaintext
 //     exception), ~5 % UDP;
 //   - a monitoring block (prometheus scrapes 15020, 15090 and every named metrics port);
-//   - a canary route (DestinationRule + VirtualService) on the first workload of every other module.
+//   - a canary route (DestinationRule + VirtualService) on the first workload of every other module
+//     (or of `routes` modules).
 //
 //   node bench/generate.mjs --modules 200 --workloads 10 --flows 5000 --out /tmp/p200
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -35,7 +36,7 @@ const METHODS = [['GET'], ['POST'], ['GET', 'POST'], ['PUT', 'POST'], ['GET', 'H
 const RESOURCES = ['orders', 'models', 'features', 'batches', 'users', 'reports', 'jobs', 'predict'];
 
 /**
- * @param {{modules: number, workloadsPerModule: number, flows: number, seed?: number, name?: string}} o
+ * @param {{modules: number, workloadsPerModule: number, flows: number, routes?: number, seed?: number, name?: string}} o
  * @returns {{files: Record<string, string>, counts: {modules: number, workloads: number, flows: number, routes: number}}}
  */
 export function generatePlatform(o) {
@@ -85,7 +86,22 @@ export function generatePlatform(o) {
   out.push('  flows:');
   const near = (i) => (rand() < 0.8 ? (i + 1 + int(5)) % M : int(M));
   const named = (j) => portsOf(j).filter((p) => p.name !== 'metrics' && p.name !== 'postgres');
+  // Distinct endpoints (and protocol) per flow: a real platform declares each pair once, and the
+  // validator warns about duplicates (PB130/PB131).
+  const seen = new Set();
   for (let f = 0; f < F; f++) {
+    let lines;
+    for (let attempt = 0; ; attempt++) {
+      lines = flowLines(f);
+      const key = lines.slice(1, 3).join() + (lines.some((l) => l.includes('UDP')) ? ' udp' : '');
+      if (!seen.has(key) || attempt > 50) {
+        seen.add(key);
+        break;
+      }
+    }
+    out.push(...lines);
+  }
+  function flowLines(f) {
     const r = rand();
     const si = int(M);
     const sj = int(app);
@@ -116,14 +132,15 @@ export function generatePlatform(o) {
     } else {
       lines.push(`      from: {workload: ${wl(si, sj)}}`, `      to:   {workload: ${wl(near(si), int(app))}}`, '      protocol: UDP', `      ports: [${pick([5353, 8125, 6831])}]`);
     }
-    out.push(...lines);
+    return lines;
   }
   out.push('  monitoring:');
   out.push('    from: {workload: prometheus}');
   out.push('    ports: [15020, 15090, metrics]');
   out.push('  routes:');
   let routes = 0;
-  for (let i = 0; i < M; i += 2) {
+  const routeEvery = o.routes ? Math.max(1, Math.floor(M / o.routes)) : 2;
+  for (let i = 0; i < M && (o.routes === undefined || routes < o.routes); i += routeEvery) {
     routes++;
     out.push(`    ${wl(i, 0)}:`);
     out.push('      subsets: {v1-stable: {version: v1}, v2-canary: {version: v2}}');
@@ -172,10 +189,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   };
   const out = arg('out');
   if (!out) {
-    process.stderr.write('usage: node bench/generate.mjs --out DIR [--modules 200] [--workloads 10] [--flows 5000] [--seed 42]\n');
+    process.stderr.write('usage: node bench/generate.mjs --out DIR [--modules 200] [--workloads 10] [--flows 5000] [--routes N] [--seed 42]\n');
     process.exit(2);
   }
-  const g = generatePlatform({ modules: Number(arg('modules', 200)), workloadsPerModule: Number(arg('workloads', 10)), flows: Number(arg('flows', 5000)), seed: Number(arg('seed', 42)) });
+  const g = generatePlatform({ modules: Number(arg('modules', 200)), workloadsPerModule: Number(arg('workloads', 10)), flows: Number(arg('flows', 5000)), routes: arg('routes') === undefined ? undefined : Number(arg('routes')), seed: Number(arg('seed', 42)) });
   writePlatform(out, g.files);
   process.stdout.write(`${out}: ${JSON.stringify(g.counts)}\n`);
 }

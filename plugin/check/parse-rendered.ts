@@ -1,8 +1,19 @@
 // Reads one rendered resource back. More than one document, or anything but a mapping, means a
 // template (or a value) tried to add content; both are refused.
+// What the built-in templates print is read by a strict reader of just that form (fast-yaml.ts,
+// the same result as the `yaml` package, which is the hot path's largest cost otherwise);
+// anything else — a template override's own layout, or a broken document — goes to `yaml`.
 import { parseAllDocuments } from 'yaml';
+import { parseTemplateYaml } from './fast-yaml.ts';
 
 export function parseRendered(text: string): { value: Record<string, unknown> } | { error: string } {
+  const fast = parseTemplateYaml(text);
+  if (fast) return { value: fast };
+  return parseRenderedWithYaml(text);
+}
+
+/** The general reader: the `yaml` package, for any text. */
+export function parseRenderedWithYaml(text: string): { value: Record<string, unknown> } | { error: string } {
   const docs = parseAllDocuments(text, { uniqueKeys: true, strict: true });
   if (!Array.isArray(docs)) return { error: 'rendered text is not YAML' };
   if (docs.length !== 1) return { error: `rendered ${docs.length} YAML documents instead of one` };

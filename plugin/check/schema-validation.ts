@@ -1,31 +1,76 @@
 // Every rendered resource is validated against the real Kubernetes / Istio schemas for the API
 // version emitted, with kubernetes-models' precompiled validators (no schema compiled at run time).
-import { AuthorizationPolicy as AuthorizationPolicyV1, PeerAuthentication as PeerAuthenticationV1 } from '@kubernetes-models/istio/security.istio.io/v1';
-import { AuthorizationPolicy as AuthorizationPolicyV1beta1, PeerAuthentication as PeerAuthenticationV1beta1 } from '@kubernetes-models/istio/security.istio.io/v1beta1';
-import { DestinationRule as DestinationRuleV1, VirtualService as VirtualServiceV1 } from '@kubernetes-models/istio/networking.istio.io/v1';
-import { DestinationRule as DestinationRuleV1beta1, VirtualService as VirtualServiceV1beta1 } from '@kubernetes-models/istio/networking.istio.io/v1beta1';
-import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
-import { Namespace } from 'kubernetes-models/v1';
+// The validators are most of the code a render loads (15-65 KB apiece, v1beta1 twice over), so
+// each API group version is its own chunk of the bundle (schemas/*.ts), imported when resources of
+// its kinds are about to be checked: `await loadSchemas(keys)` first, then schemaProblems().
+import { KIND_API_VERSIONS } from './kinds.ts';
+import type { ResourceKind } from '../plan/resource.ts';
 
 type Model = new (data: never) => { validate(): void };
+type Loader = () => Promise<Record<string, unknown>>;
 
-const MODELS: Record<string, Model> = {
-  'v1/Namespace': Namespace as unknown as Model,
-  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy as unknown as Model,
-  'security.istio.io/v1/PeerAuthentication': PeerAuthenticationV1 as unknown as Model,
-  'security.istio.io/v1beta1/PeerAuthentication': PeerAuthenticationV1beta1 as unknown as Model,
-  'security.istio.io/v1/AuthorizationPolicy': AuthorizationPolicyV1 as unknown as Model,
-  'security.istio.io/v1beta1/AuthorizationPolicy': AuthorizationPolicyV1beta1 as unknown as Model,
-  'networking.istio.io/v1/DestinationRule': DestinationRuleV1 as unknown as Model,
-  'networking.istio.io/v1beta1/DestinationRule': DestinationRuleV1beta1 as unknown as Model,
-  'networking.istio.io/v1/VirtualService': VirtualServiceV1 as unknown as Model,
-  'networking.istio.io/v1beta1/VirtualService': VirtualServiceV1beta1 as unknown as Model,
+const coreV1: Loader = () => import('./schemas/core-v1.ts');
+const networkingV1: Loader = () => import('./schemas/networking-k8s-io-v1.ts');
+const securityV1: Loader = () => import('./schemas/security-istio-io-v1.ts');
+const securityV1beta1: Loader = () => import('./schemas/security-istio-io-v1beta1.ts');
+const istioNetworkingV1: Loader = () => import('./schemas/networking-istio-io-v1.ts');
+const istioNetworkingV1beta1: Loader = () => import('./schemas/networking-istio-io-v1beta1.ts');
+
+/** `apiVersion/kind` → the module exporting its model. */
+const LOADERS: Record<string, Loader> = {
+  'v1/Namespace': coreV1,
+  'networking.k8s.io/v1/NetworkPolicy': networkingV1,
+  'security.istio.io/v1/PeerAuthentication': securityV1,
+  'security.istio.io/v1beta1/PeerAuthentication': securityV1beta1,
+  'security.istio.io/v1/AuthorizationPolicy': securityV1,
+  'security.istio.io/v1beta1/AuthorizationPolicy': securityV1beta1,
+  'networking.istio.io/v1/DestinationRule': istioNetworkingV1,
+  'networking.istio.io/v1beta1/DestinationRule': istioNetworkingV1beta1,
+  'networking.istio.io/v1/VirtualService': istioNetworkingV1,
+  'networking.istio.io/v1beta1/VirtualService': istioNetworkingV1beta1,
 };
+
+const MODELS = new Map<string, Model>();
+
+/** Thrown by schemaProblems for a schema that exists but was not loaded: a bug of the caller. */
+export class SchemaNotLoadedError extends Error {
+  constructor(readonly key: string) {
+    super(`the ${key} schema was not loaded: await loadSchemas() before checking`);
+    this.name = 'SchemaNotLoadedError';
+  }
+}
+
+export function schemaKey(apiVersion: unknown, kind: unknown): string {
+  return `${String(apiVersion)}/${String(kind)}`;
+}
+
+/** The schema of a planned resource as the built-in templates print it (values.apiVersion, else the kind's only version). */
+export function plannedSchemaKey(p: { kind: ResourceKind; values: Record<string, unknown> }): string {
+  return schemaKey(typeof p.values.apiVersion === 'string' ? p.values.apiVersion : KIND_API_VERSIONS[p.kind][0], p.kind);
+}
+
+/** Loads the validators of these `apiVersion/kind` keys (unknown keys are ignored); every one when omitted. */
+export async function loadSchemas(keys: Iterable<string> = Object.keys(LOADERS)): Promise<void> {
+  const wanted = [...new Set(keys)].filter((k) => Object.hasOwn(LOADERS, k) && !MODELS.has(k));
+  await Promise.all(
+    wanted.map(async (k) => {
+      const kind = k.slice(k.lastIndexOf('/') + 1);
+      MODELS.set(k, (await LOADERS[k]!())[kind] as Model);
+    }),
+  );
+}
+
+// Run from source (tests, tsx) every validator is loaded up front, so schemaProblems needs no
+// loadSchemas() there; scripts/build.mjs defines __PB_BUNDLE__, which drops this from the bundle.
+declare const __PB_BUNDLE__: boolean | undefined;
+if (typeof __PB_BUNDLE__ === 'undefined') await loadSchemas();
 
 /** Problems as `spec/ingress/0/ports/0/port must be integer`, one per line; [] when valid. */
 export function schemaProblems(obj: { apiVersion?: unknown; kind?: unknown }): string[] {
-  const model = MODELS[`${String(obj.apiVersion)}/${String(obj.kind)}`];
-  if (!model) return [`no schema for ${String(obj.apiVersion)} ${String(obj.kind)}`];
+  const key = schemaKey(obj.apiVersion, obj.kind);
+  if (!Object.hasOwn(LOADERS, key)) return [`no schema for ${String(obj.apiVersion)} ${String(obj.kind)}`];
+  const model = MODELS.get(key);
+  if (!model) throw new SchemaNotLoadedError(key);
   try {
     new model(obj as never).validate();
     return [];

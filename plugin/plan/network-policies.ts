@@ -3,7 +3,7 @@
 // both ends: egress at the source and ingress at the destination (NOTES.md).
 import type { Intent, PortSpec, ResolvedFlow, Side } from './intent.ts';
 import { resource } from './metadata.ts';
-import { canonicalKey, groupBy, uniqueSorted } from './group.ts';
+import { canonicalKey, groupBy, uniqueSortedBy } from './group.ts';
 import { policyName } from './names.ts';
 import type { PlannedResource } from './resource.ts';
 
@@ -53,15 +53,57 @@ function targetKey(side: Side): string | undefined {
   return undefined;
 }
 
-/** Rules with the same ports merge their peers, so a policy has one rule per port set. */
-function rules(flows: ResolvedFlow[], peerSide: 'from' | 'to', nsSelector: NsSelector): Record<string, unknown>[] {
-  const byPorts = groupBy(flows, (f) => canonicalKey(ports(f) ?? null));
-  const out = [...byPorts.values()].map((group) => {
-    const peers = uniqueSorted(group.map((f) => peer(f[peerSide], nsSelector)));
+/** Canonical keys (group.ts) of what the plan compares, and peers, each computed once per flow or side. */
+interface Keys {
+  ports(f: ResolvedFlow): string;
+  peer(side: Side): { peer: Record<string, unknown>; key: string };
+}
+
+function keyCache(nsSelector: NsSelector): Keys {
+  const ports$ = new Map<ResolvedFlow, string>();
+  const peers = new Map<string, { peer: Record<string, unknown>; key: string }>();
+  return {
+    ports(f) {
+      let k = ports$.get(f);
+      if (k === undefined) ports$.set(f, (k = canonicalKey(ports(f) ?? null)));
+      return k;
+    },
+    peer(side) {
+      // What a peer is made of: a workload's namespace and selector, a module's namespace, a cidr
+      // and its exceptions. The peer object is shared by the rules that name it (nothing mutates it).
+      const id = side.kind === 'workload' ? `w ${side.workload.name}` : side.kind === 'module' ? `m ${side.namespace}` : `c ${side.cidr} ${[...side.except].sort().join(' ')}`;
+      let p = peers.get(id);
+      if (p === undefined) {
+        const value = peer(side, nsSelector);
+        peers.set(id, (p = { peer: value, key: canonicalKey(value) }));
+      }
+      return p;
+    },
+  };
+}
+
+/**
+ * Rules with the same ports merge their peers, so a policy has one rule per port set. Peers and
+ * rules are distinct and sorted by canonical form (uniqueSorted); the keys are composed from
+ * per-side and per-flow keys instead of re-serialising every rule.
+ */
+function rules(flows: ResolvedFlow[], peerSide: 'from' | 'to', keys: Keys): Record<string, unknown>[] {
+  const byPorts = groupBy(flows, (f) => keys.ports(f));
+  const out: { rule: Record<string, unknown>; key: string }[] = [];
+  for (const [portsKey, group] of byPorts) {
+    const sorted = uniqueSortedBy(
+      group.map((f) => keys.peer(f[peerSide])),
+      (p) => p.key,
+    );
+    const peers = sorted.map((p) => p.peer);
+    const peersKey = `[${sorted.map((p) => p.key).join(',')}]`;
     const p = ports(group[0]!);
-    return p ? { [peerSide]: peers, ports: p } : { [peerSide]: peers };
-  });
-  return uniqueSorted(out);
+    // canonicalKey of the rule: its keys in sorted order ("from" < "ports" < "to").
+    if (!p) out.push({ rule: { [peerSide]: peers }, key: `{"${peerSide}":${peersKey}}` });
+    else if (peerSide === 'from') out.push({ rule: { from: peers, ports: p }, key: `{"from":${peersKey},"ports":${portsKey}}` });
+    else out.push({ rule: { to: peers, ports: p }, key: `{"ports":${portsKey},"to":${peersKey}}` });
+  }
+  return uniqueSortedBy(out, (r) => r.key).map((r) => r.rule);
 }
 
 function selected(side: Side): { namespace: string; podSelector: Record<string, unknown>; target: string | undefined } {
@@ -93,13 +135,14 @@ export function planNetworkPolicies(intent: Intent, namespaces: string[], flows:
     ...(defaultDeny.ingress ? [{ type: 'Ingress', key: 'ingress', at: 'to', peer: 'from' } as const] : []),
     ...(defaultDeny.egress ? [{ type: 'Egress', key: 'egress', at: 'from', peer: 'to' } as const] : []),
   ];
+  const keys = keyCache(nsSelector);
   for (const d of directions) {
     for (const group of groupBy(flows, (f) => targetKey(f[d.at])).values()) {
       const sel = selected(group[0]![d.at]);
       np(sel.namespace, policyName(d.key, sel.target), syncWaves.allowNetworkPolicy, {
         podSelector: sel.podSelector,
         policyTypes: [d.type],
-        [d.key]: rules(group, d.peer, nsSelector),
+        [d.key]: rules(group, d.peer, keys),
       });
     }
   }

@@ -1,0 +1,279 @@
+// Benchmark (not a test): `render --env prod` as whole processes, the way Argo CD runs `generate`
+// on every refresh, next to `node -e 0` (Node's start-up floor) and to `kubectl kustomize` on an
+// equivalent hand-written base + overlay, all measured in the same run, interleaved, so that
+// whatever else the machine is doing weighs on every command alike. Results: docs/performance.md.
+//
+//   npm run bench                          build, then every case (about 3-5 minutes)
+//   node bench/run.mjs --quick             fewer runs (a smoke run, not for the docs)
+//   node bench/run.mjs --cases seed,medium only these cases (seed, medium, large)
+//   node bench/run.mjs --bundle DIR/policy-bundle.mjs   another build (e.g. before/after a change)
+//   node bench/run.mjs --node /path/to/node24          also seed renders under that Node, with and
+//                                                      without its module compile cache
+//   node bench/run.mjs --json out.json     the raw samples as JSON too
+//
+// Each command runs under /usr/bin/time (wall time measured here, peak RSS from its %M); children
+// get a clean environment (PATH, HOME, LANG): NODE_OPTIONS or NODE_EXTRA_CA_CERTS from the
+// developer's shell would otherwise change Node's start-up (the latter alone adds ~70 ms on Node 20).
+import { spawnSync } from 'node:child_process';
+import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generatePlatform, writePlatform } from './generate.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+const flag = (n) => argv.includes(`--${n}`);
+const values = (n) => argv.flatMap((a, i) => (a === `--${n}` && argv[i + 1] ? [argv[i + 1]] : []));
+const quick = flag('quick');
+const bundle = resolve(values('bundle')[0] ?? join(ROOT, 'dist', 'policy-bundle.mjs'));
+const cases = (values('cases')[0] ?? 'seed,medium,large').split(',');
+const extraNodes = values('node');
+const jsonOut = values('json')[0];
+
+const SIZES = {
+  // examples/practicus: 10 modules, 12 workloads, 11 flows, monitoring, 1 route
+  seed: { modules: 10, workloadsPerModule: 2, flows: 12, routes: 1, runs: quick ? 5 : 15 },
+  medium: { modules: 200, workloadsPerModule: 10, flows: 5000, runs: quick ? 2 : 5 },
+  large: { modules: 1000, workloadsPerModule: 10, flows: 25000, runs: quick ? 1 : 3 },
+};
+const TARGETS = {
+  seed: 'render ≤ 2.0 × `node -e 0`, faster than `kubectl kustomize`, peak RSS ≤ 80 MB',
+  medium: 'render ≤ 1.5 s, peak RSS ≤ 300 MB',
+  large: 'render ≤ 8 s, peak RSS ≤ 1 GB, no failure',
+};
+
+if (!existsSync(bundle)) {
+  process.stderr.write(`no bundle at ${bundle}: run npm run build (npm run bench does)\n`);
+  process.exit(2);
+}
+const TIME = ['/usr/bin/time', '/bin/time'].find((p) => existsSync(p));
+const KUBECTL = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
+const hasKubectl = KUBECTL.status === 0;
+const cleanEnv = { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', LANG: 'C.UTF-8' };
+
+const work = mkdtempSync(join(tmpdir(), 'pb-bench-'));
+process.on('exit', () => rmSync(work, { recursive: true, force: true }));
+const log = (s) => process.stderr.write(`${s}\n`);
+
+/** One run of argv: wall ms (measured here), user+sys ms and peak RSS MB (from time), exit code, output size. */
+function runOnce(cmd) {
+  const out = join(work, 'stdout');
+  const timeFile = join(work, 'time');
+  const fd = openSync(out, 'w');
+  const args = TIME ? [TIME, '-o', timeFile, '-f', '%U %S %M', ...cmd.argv] : cmd.argv;
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(args[0], args.slice(1), { cwd: cmd.cwd ?? work, env: { ...cleanEnv, ...cmd.env }, stdio: ['ignore', fd, 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e6;
+  closeSync(fd);
+  let cpu, rss;
+  if (TIME && existsSync(timeFile)) {
+    const last = readFileSync(timeFile, 'utf8').trim().split('\n').pop() ?? '';
+    const [u, s, m] = last.split(' ').map(Number);
+    if (Number.isFinite(m)) [cpu, rss] = [(u + s) * 1000, m / 1024];
+  }
+  const text = readFileSync(out, 'utf8');
+  const docs = text.length === 0 ? 0 : text.split('\n').filter((l) => l === '---').length + (text.startsWith('---\n') ? 0 : 1);
+  const exit = r.status ?? (r.signal ? `signal ${r.signal}` : 'error');
+  if (exit !== 0) log(`  ${cmd.name}: exit ${exit}: ${String(r.stderr).trim().split('\n').slice(-3).join(' | ')}`);
+  return { wall, cpu, rss, exit, docs, bytes: statSync(out).size };
+}
+
+/** Every command once (warm-up: page cache, compile cache) unless told not to, then `runs` rounds, interleaved. */
+function measure(cmds, runs, warmUp = true) {
+  const samples = cmds.map(() => []);
+  if (warmUp) cmds.forEach((c) => runOnce(c));
+  for (let i = 0; i < runs; i++) cmds.forEach((c, k) => samples[k].push(runOnce(c)));
+  return cmds.map((c, k) => ({ name: c.name, target: c.target, samples: samples[k] }));
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+function stats(xs) {
+  const v = xs.filter((x) => x !== undefined && Number.isFinite(x));
+  if (!v.length) return undefined;
+  const s = [...v].sort((a, b) => a - b);
+  const q = (p) => s[Math.min(s.length - 1, Math.max(0, Math.round(p * (s.length - 1))))];
+  return { median: median(s), min: s[0], max: s[s.length - 1], q1: q(0.25), q3: q(0.75), n: s.length };
+}
+
+const render = (dir, env = 'prod') => ({ argv: [process.execPath, bundle, 'render', '--env', env, '--dir', dir] });
+
+// ---- the repositories --------------------------------------------------------------------------
+const repos = {};
+for (const c of cases) {
+  const size = SIZES[c];
+  if (!size) {
+    log(`unknown case ${c}: use seed, medium, large`);
+    process.exit(2);
+  }
+  const dir = join(work, c);
+  const g = generatePlatform({ ...size, seed: 42 });
+  writePlatform(dir, g.files);
+  repos[c] = { dir, counts: g.counts };
+}
+const practicus = join(work, 'practicus');
+cpSync(join(ROOT, 'examples', 'practicus'), practicus, { recursive: true });
+
+/**
+ * The hand-written equivalent for kustomize: the seed bundle's own resources (examples/practicus,
+ * prod) as a base of one file per resource, and a prod overlay adding a label and an annotation to
+ * everything, an annotation to every NetworkPolicy (JSON 6902) and new canary weights on the
+ * VirtualService (strategic merge).
+ */
+function kustomizeLayout() {
+  const r = spawnSync(process.execPath, [bundle, 'render', '--env', 'prod', '--dir', practicus], { encoding: 'utf8', env: cleanEnv, maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`render of examples/practicus failed: ${r.stderr}`);
+  const docs = r.stdout.split(/^---\n/m).filter(Boolean);
+  const base = join(work, 'kustomize', 'base');
+  const overlay = join(work, 'kustomize', 'overlay');
+  mkdirSync(base, { recursive: true });
+  mkdirSync(overlay, { recursive: true });
+  const names = docs.map((d, i) => {
+    const n = `r${String(i).padStart(3, '0')}.yaml`;
+    writeFileSync(join(base, n), d);
+    return n;
+  });
+  writeFileSync(join(base, 'kustomization.yaml'), ['apiVersion: kustomize.config.k8s.io/v1beta1', 'kind: Kustomization', 'resources:', ...names.map((n) => `  - ${n}`), ''].join('\n'));
+  const vs = docs.find((d) => /^kind: VirtualService$/m.test(d));
+  const vsName = vs && /^ {2}name: (\S+)$/m.exec(vs)?.[1];
+  const vsHost = vs && /destination:\n\s+host: (\S+)/m.exec(vs)?.[1];
+  writeFileSync(
+    join(overlay, 'kustomization.yaml'),
+    [
+      'apiVersion: kustomize.config.k8s.io/v1beta1',
+      'kind: Kustomization',
+      'resources:',
+      '  - ../base',
+      'labels:',
+      '  - pairs: {environment: prod}',
+      'commonAnnotations:',
+      '  example.com/owner: platform-team',
+      'patches:',
+      '  - target: {kind: NetworkPolicy}',
+      '    patch: |-',
+      '      - op: add',
+      '        path: /metadata/annotations/example.com~1tier',
+      '        value: network',
+      ...(vsName
+        ? [
+            `  - target: {kind: VirtualService, name: ${vsName}}`,
+            '    patch: |-',
+            '      apiVersion: networking.istio.io/v1',
+            '      kind: VirtualService',
+            `      metadata: {name: ${vsName}}`,
+            '      spec:',
+            '        http:',
+            '          - name: predict',
+            '            route:',
+            `              - destination: {host: ${vsHost}, subset: v1-stable}`,
+            '                weight: 80',
+            `              - destination: {host: ${vsHost}, subset: v2-canary}`,
+            '                weight: 20',
+          ]
+        : []),
+      '',
+    ].join('\n'),
+  );
+  return { overlay, resources: docs.length };
+}
+
+// ---- the machine ---------------------------------------------------------------------------------
+const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+const cpuModel = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? 'unknown';
+const machine = {
+  cpu: cpuModel,
+  cores: availableParallelism(),
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  kernel: release(),
+  node: process.version,
+  kubectl: hasKubectl ? KUBECTL.stdout.trim().split('\n').join('; ') : 'not installed',
+  loadBefore: loadavg().map((l) => l.toFixed(2)).join(' '),
+};
+log(`policy-bundle benchmark: ${bundle}`);
+log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Linux ${machine.kernel}, Node ${machine.node}; load ${machine.loadBefore}`);
+if (!TIME) log('no /usr/bin/time: peak RSS and CPU time are not measured');
+
+// ---- the runs ------------------------------------------------------------------------------------
+const results = [];
+if (repos.seed) {
+  const cmds = [
+    { name: 'node -e 0', argv: [process.execPath, '-e', '0'] },
+    { name: 'render --env prod (examples/practicus)', ...render(practicus), target: 'seed' },
+    { name: `render --env prod (seed: ${repos.seed.counts.modules} modules, ${repos.seed.counts.workloads} workloads, ${repos.seed.counts.flows} flows)`, ...render(repos.seed.dir), target: 'seed' },
+  ];
+  let kz;
+  if (hasKubectl) {
+    kz = kustomizeLayout();
+    cmds.push({ name: `kubectl kustomize (base of ${kz.resources} resources + overlay)`, argv: ['kubectl', 'kustomize', kz.overlay] });
+  }
+  for (const node of extraNodes) {
+    const v = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+    const cache = join(work, `compile-cache-${v}`);
+    cmds.push({ name: `${v}: node -e 0`, argv: [node, '-e', '0'] });
+    cmds.push({ name: `${v}: render (examples/practicus), no compile cache`, argv: [node, bundle, 'render', '--env', 'prod', '--dir', practicus], env: { NODE_DISABLE_COMPILE_CACHE: '1' } });
+    cmds.push({ name: `${v}: render (examples/practicus), warm NODE_COMPILE_CACHE`, argv: [node, bundle, 'render', '--env', 'prod', '--dir', practicus], env: { NODE_COMPILE_CACHE: cache } });
+  }
+  log(`seed: ${SIZES.seed.runs} rounds of ${cmds.length} commands`);
+  results.push({ case: 'seed', rows: measure(cmds, SIZES.seed.runs) });
+}
+for (const c of ['medium', 'large']) {
+  if (!repos[c]) continue;
+  const { counts } = repos[c];
+  const cmds = [{ name: `render --env prod (${counts.modules} modules, ${counts.workloads} workloads, ${counts.flows} flows + monitoring, ${counts.routes} routes)`, ...render(repos[c].dir), target: c }];
+  log(`${c}: ${SIZES[c].runs} runs`);
+  results.push({ case: c, rows: measure(cmds, SIZES[c].runs, false) });
+}
+machine.loadAfter = loadavg().map((l) => l.toFixed(2)).join(' ');
+
+// ---- the report ------------------------------------------------------------------------------------
+const fmt = (ms) => (ms === undefined ? 'n/a' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+const mb = (x) => (x === undefined ? 'n/a' : `${x.toFixed(0)} MB`);
+const lines = [];
+lines.push(`Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, Linux ${machine.kernel}; Node ${machine.node}; ${machine.kubectl}.`);
+lines.push(`Load average (1, 5, 15 min) before: ${machine.loadBefore}; after: ${machine.loadAfter}.`);
+lines.push('');
+lines.push('| case | command | runs | wall median | wall min – max (IQR) | CPU median | peak RSS (max) | resources | output |');
+lines.push('|---|---|---|---|---|---|---|---|---|');
+const summary = {};
+for (const r of results) {
+  for (const row of r.rows) {
+    const w = stats(row.samples.map((s) => s.wall));
+    const c = stats(row.samples.map((s) => s.cpu));
+    const rss = row.samples.map((s) => s.rss).filter((x) => x !== undefined);
+    const maxRss = rss.length ? Math.max(...rss) : undefined;
+    const last = row.samples[row.samples.length - 1];
+    const failed = row.samples.filter((s) => s.exit !== 0).length;
+    summary[row.name] = { wall: w, cpu: c, rss: maxRss, failed, docs: last.docs, bytes: last.bytes, target: row.target, case: r.case };
+    lines.push(`| ${r.case} | ${row.name}${failed ? ` (**${failed} failed**)` : ''} | ${w.n} | **${fmt(w.median)}** | ${fmt(w.min)} – ${fmt(w.max)} (${fmt(w.q1)} – ${fmt(w.q3)}) | ${fmt(c?.median)} | ${mb(maxRss)} | ${last.docs || '–'} | ${last.bytes ? `${(last.bytes / 1024).toFixed(0)} KiB` : '–'} |`);
+  }
+}
+lines.push('');
+lines.push('| target | measured | verdict |');
+lines.push('|---|---|---|');
+const floor = summary['node -e 0'];
+const kzRow = Object.entries(summary).find(([n]) => n.startsWith('kubectl kustomize'))?.[1];
+for (const [name, s] of Object.entries(summary)) {
+  if (!s.target) continue;
+  const checks = [];
+  if (s.target === 'seed') {
+    const ratio = s.wall.median / floor.wall.median;
+    checks.push([`${ratio.toFixed(2)} × node -e 0`, ratio <= 2.0, '≤ 2.0 ×']);
+    if (kzRow) {
+      const k = s.wall.median / kzRow.wall.median;
+      checks.push([`${k.toFixed(2)} × kubectl kustomize`, k < 1, '< 1.0 ×']);
+    }
+    checks.push([`${mb(s.rss)} peak RSS`, s.rss !== undefined && s.rss <= 80, '≤ 80 MB']);
+  } else {
+    const [limit, rssLimit] = s.target === 'medium' ? [1500, 300] : [8000, 1024];
+    checks.push([`${fmt(s.wall.median)} median`, s.wall.median <= limit, `≤ ${fmt(limit)}`]);
+    checks.push([`${mb(s.rss)} peak RSS`, s.rss !== undefined && s.rss <= rssLimit, `≤ ${rssLimit} MB`]);
+    if (s.target === 'large') checks.push([`${s.failed} failed runs`, s.failed === 0, 'no failure']);
+  }
+  for (const [what, ok, want] of checks) lines.push(`| ${s.case}: ${want} | ${what} | ${ok ? 'met' : '**not met**'} |`);
+}
+process.stdout.write(`${lines.join('\n')}\n`);
+if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ machine, bundle, targets: TARGETS, results }, null, 2));
