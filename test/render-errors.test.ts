@@ -25,6 +25,11 @@ const cases: { name: string; platform: string; expect: RegExp }[] = [
     expect: /^platform\.yaml:12:7: error PB001 spec\.workloads\.model-api\.serviceAcount: unknown field/m,
   },
   {
+    name: 'a duplicate key',
+    platform: MINIMAL_PLATFORM.replace('    job-runner: {module', '    model-api: {module: ml-jobs, selector: {app: x}}\n    job-runner: {module'),
+    expect: /^platform\.yaml:14:5: YAML: duplicate key "model-api"/m,
+  },
+  {
     name: 'a port out of range',
     platform: MINIMAL_PLATFORM.replace('port: 8080', 'port: 80800'),
     expect: /^platform\.yaml:13:28: error PB001 spec\.workloads\.model-api\.ports\.0\.port: ports are 1-65535/m,

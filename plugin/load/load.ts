@@ -76,15 +76,17 @@ function loadTemplates(repo: Repository): LoadedRepository['templates'] {
   return out;
 }
 
-let builtinCache: Map<string, SourceFile> | undefined;
+const builtinCache = new Map<string, SourceFile>();
+/** A built-in environment, parsed when first asked for (a render needs one chain, not all). */
 function builtin(name: string): SourceFile | undefined {
-  builtinCache ??= new Map(
-    Object.entries(builtinEnvironments).map(([n, text]) => {
-      const file = `${BUILTIN_PREFIX}environments/${n}.yaml`;
-      return [n, { file, value: parseYamlFile(file, text, DEFAULT_LIMITS).value }];
-    }),
-  );
-  return builtinCache.get(name);
+  if (!Object.hasOwn(builtinEnvironments, name)) return undefined;
+  let f = builtinCache.get(name);
+  if (!f) {
+    const file = `${BUILTIN_PREFIX}environments/${name}.yaml`;
+    f = { file, value: parseYamlFile(file, builtinEnvironments[name]!, DEFAULT_LIMITS).value };
+    builtinCache.set(name, f);
+  }
+  return f;
 }
 
 export function builtinEnvironmentNames(): string[] {

@@ -141,7 +141,9 @@ function parseQuietly(text: string, lineCounter: LineCounter): Document.Parsed {
   const saved = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    return parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2' });
+    // Duplicate keys are caught while converting (one hash lookup a key): the parser's own check
+    // compares every key with every other key of the map, quadratic in a large `workloads:`.
+    return parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false, strict: true, version: '1.2' });
   } finally {
     Error.stackTraceLimit = saved;
   }
@@ -234,6 +236,9 @@ export function parseYamlFile(file: string, text: string, limits: Limits): Parse
         if (k.length > limits.maxScalarLength) throw tooLong(kpos, 'a key', k.length);
         if (FORBIDDEN_KEYS.has(k)) {
           throw new UserError({ pos: kpos, message: `key "${k}" is not allowed`, hint: 'rename the key' });
+        }
+        if (Object.hasOwn(out, k)) {
+          throw new UserError({ pos: kpos, message: `YAML: duplicate key "${k}"`, hint: 'fix the YAML syntax (indentation, quotes, duplicate keys)' });
         }
         out[k] = convert(pair.value as Node | null, depth + 1, viaAlias);
         setKeyPos(out, k, kpos);

@@ -2,6 +2,10 @@
 // at its own line instead of being rejected by the API server at sync time.
 import { z } from 'zod';
 
+// Each schema is used once per run: zod's JIT would compile code it then runs once (measured:
+// validate 53 → 43 ms on examples/practicus). Set before the first parse, for every schema.
+z.config({ jitless: true });
+
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
