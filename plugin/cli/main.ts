@@ -2,7 +2,7 @@
 // never pays for the explorer or the analyzer. Exit codes are decided here and only here.
 import { writeSync } from 'node:fs';
 import { format } from 'node:util';
-import { exitCodeFor, UserError, type Problem } from '../errors.ts';
+import { exitCodeFor, formatProblem, sanitize, UserError } from '../errors.ts';
 import type { CliIO, Command } from './io.ts';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
@@ -64,23 +64,6 @@ export async function run(io: CliIO): Promise<number> {
 
 /** Problems shown for one error; Argo CD shows stderr in its UI, so the rest are counted. */
 const MAX_SHOWN_PROBLEMS = 20;
-const MAX_LINE = 1000;
-
-/**
- * Control characters (a file name may hold a line break or a terminal escape) are shown escaped,
- * so nothing in a message can forge a line, a problem or a terminal command; long text is cut.
- */
-export function sanitize(value: unknown, max = MAX_LINE): string {
-  const text = typeof value === 'string' ? value : String(value);
-  // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
-  return clean.length > max ? `${clean.slice(0, max - 3)}...` : clean;
-}
-
-function formatProblem(p: Problem): string {
-  const pos = p.pos ? `${sanitize(p.pos.file, 300)}:${p.pos.line}:${p.pos.column}: ` : '';
-  return `${pos}${sanitize(p.message)}${p.hint ? `\n  hint: ${sanitize(p.hint)}` : ''}\n`;
-}
 
 /** What the user reads when a command fails: the problems of a UserError, or one line for a bug. */
 export function describeError(err: unknown, code = exitCodeFor(err)): string {

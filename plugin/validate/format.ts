@@ -1,6 +1,6 @@
 // How findings are shown: `file:line:col: error CODE message` + hint (human), JSON, or GitHub
 // workflow annotations.
-import type { Problem } from '../errors.ts';
+import { sanitize, type Problem } from '../errors.ts';
 import type { Finding } from './finding.ts';
 
 export function findingToProblem(f: Finding): Problem {
@@ -11,10 +11,10 @@ export function formatHuman(findings: Finding[], color: boolean): string {
   const paint = (code: string, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
   return findings
     .map((f) => {
-      const where = f.pos ? `${f.pos.file}:${f.pos.line}:${f.pos.column}: ` : '';
+      const where = f.pos ? `${sanitize(f.pos.file, 300)}:${f.pos.line}:${f.pos.column}: ` : '';
       const sev = f.severity === 'error' ? paint('31', 'error') : paint('33', 'warning');
       const env = f.env ? ` [${f.env}]` : '';
-      return `${where}${sev} ${f.code} ${f.message}${env}\n  hint: ${f.hint}\n`;
+      return `${where}${sev} ${f.code} ${sanitize(f.message)}${env}\n  hint: ${sanitize(f.hint)}\n`;
     })
     .join('');
 }
