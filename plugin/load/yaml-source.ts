@@ -5,6 +5,7 @@
 import { getHeapStatistics } from 'node:v8';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { UserError, type Problem, type SourcePos } from '../errors.ts';
+import { readSimpleYaml } from './fast-user-yaml.ts';
 import { setKeyPos, setNodePos } from './located.ts';
 import type { Limits } from './limits.ts';
 
@@ -158,6 +159,11 @@ export function parseYamlFile(file: string, text: string, limits: Limits): Parse
   if (structure > limits.maxNodes) throw structureProblem(file, structure, limits.maxNodes, 'file');
   precheckDepth(file, text, limits);
   checkHeap(file, structure);
+
+  // Fast path: the common subset of YAML, read in one pass with the same values and positions
+  // (fast-user-yaml.ts); anything else, and every error, goes through the `yaml` package below.
+  const simple = readSimpleYaml(file, text, limits);
+  if (simple) return { value: simple.value, file };
 
   const lc = new LineCounter();
   let doc: Document.Parsed;
