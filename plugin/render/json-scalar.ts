@@ -15,11 +15,14 @@ export class UndefinedValueError extends Error {
 }
 
 const LINE_BREAKS = /[\u0085\u2028\u2029]/g;
+const HAS_LINE_BREAK = /[\u0085\u2028\u2029]/;
 
 export function jsonScalar(value: unknown): string {
   if (value === undefined) throw new UndefinedValueError();
   const json = JSON.stringify(value);
   // functions and symbols have no JSON form; values never hold them, but fail closed if one does
   if (json === undefined) throw new UndefinedValueError();
+  // Most values hold none: test first, so the common case allocates nothing more.
+  if (!HAS_LINE_BREAK.test(json)) return json;
   return json.replace(LINE_BREAKS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
