@@ -15,7 +15,7 @@ import { describeError, registerCommand, run } from '../plugin/cli/main.ts';
 import { UserError } from '../plugin/errors.ts';
 import { checkIntentSize } from '../plugin/load/intent-size.ts';
 import { DEFAULT_LIMITS } from '../plugin/load/limits.ts';
-import { cli, PRACTICUS, PROJECT } from './helpers/cli.ts';
+import { cli, MINIMAL_PLATFORM, PRACTICUS, PROJECT } from './helpers/cli.ts';
 
 const CLI = join(PROJECT, 'dist/policy-bundle.mjs');
 const MiB = 1024 * 1024;
@@ -97,32 +97,10 @@ function assertRefused(r: Spawned, message: RegExp): void {
   assertBounded(r);
 }
 
-/** A small valid platform of our own, so these cases do not depend on the example's text. */
-const BASE = `apiVersion: policy-bundle.dev/v1alpha1
-kind: Platform
-metadata: {name: hostile}
-spec:
-  modules:
-    data-prep: {labels: {practicus-module: data-prep}}
-    ml-jobs: {}
-    model-serving: {}
-  workloads:
-    model-api:
-      module: model-serving
-      selector: {app: model-api}
-      serviceAccount: model-api
-      ports: [{name: http, port: 8080}]
-    job-runner: {module: ml-jobs, selector: {app: job-runner}, serviceAccount: job-runner}
-  flows:
-    - name: predict
-      from: {workload: job-runner}
-      to:   {workload: model-api}
-      ports: [http]
-      http: {methods: [POST], paths: ["/v1/predict"]}
-    - from: {module: data-prep}
-      to:   {module: model-serving}
-      ports: [8080]
-`;
+/** The tests' minimal platform with a labelled module and a module flow, so these cases do not depend on the example's text. */
+const BASE =
+  MINIMAL_PLATFORM.replace('metadata: {name: demo}', 'metadata: {name: hostile}').replace('  modules:\n', '  modules:\n    data-prep: {labels: {practicus-module: data-prep}}\n') +
+  '    - from: {module: data-prep}\n      to:   {module: model-serving}\n      ports: [8080]\n';
 
 /** A repository holding only platform.yaml: BASE with one change (which must apply). */
 function baseRepo(from?: string | RegExp, to?: string): string {
