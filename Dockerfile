@@ -20,19 +20,17 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-# Produces dist/policy-bundle.mjs (+ dist/chunks/): every runtime dependency bundled, built-in
-# environments/ and templates/ embedded.
+# Produces dist/: the launcher policy-bundle, the start-up snapshot policy-bundle.blob (built by
+# this image's node, the one that runs it) and the plain bundle policy-bundle.mjs (+ chunks/), with
+# every runtime dependency bundled and the built-in environments/ and templates/ embedded.
 RUN npm run build
 
 # ---- runtime: node + dist/ only ---------------------------------------------------------------
 FROM ${BASE}
-# NODE_COMPILE_CACHE: Node >= 22.1 module compile cache (V8 code cache on disk), warmed below. Node
-# keeps it in a subdirectory named after its version, V8's cache tag and the uid, so it is warmed as
-# uid 999, the uid the sidecar runs as. At run time the root filesystem is read-only: Node reads the
-# warm entries and silently skips writing (another uid or other V8 flags only mean a cold start,
-# never an error). Not under /tmp: that is an emptyDir at run time, where the cache would be lost.
-ENV NODE_ENV=production \
-    NODE_COMPILE_CACHE=/opt/policy-bundle/compile-cache
+# The CLI starts from its V8 start-up snapshot (dist/policy-bundle.blob): nothing is compiled at
+# run time, so no compile cache is kept. Leave NODE_OPTIONS unset: with it, the launcher runs the
+# plain bundle instead (docs/performance.md).
+ENV NODE_ENV=production
 
 # uid 999 is what argocd-cmp-server expects (another uid gets "permission denied" on the socket in
 # the shared `plugins` volume). A passwd entry gives it a name and a HOME for tools that ask.
@@ -46,27 +44,25 @@ RUN set -e; \
 WORKDIR /opt/policy-bundle
 # Owned by root and not writable by uid 999: the plugin cannot alter its own code.
 COPY --from=build /src/dist/ ./dist/
-# The example repository, for `render` by hand and as the compile-cache warm-up below.
+# The example repository, for `render` by hand and the smoke test below.
 COPY examples/ ./examples/
 # Where argocd-cmp-server reads its configuration.
 COPY plugin.yaml /home/argocd/cmp-server/config/plugin.yaml
-RUN chmod 0755 dist/policy-bundle.mjs \
- && ln -s /opt/policy-bundle/dist/policy-bundle.mjs /usr/local/bin/policy-bundle \
- && mkdir compile-cache && chown 999:999 compile-cache
+RUN chmod 0755 dist/policy-bundle dist/policy-bundle.mjs \
+ && ln -s /opt/policy-bundle/dist/policy-bundle /usr/local/bin/policy-bundle
 
-# Warm the compile cache as uid 999, through every command the CMP server runs; this also fails
-# the build if the bundled CLI cannot render the example (a smoke test of dist/ without node_modules).
+# Smoke test as uid 999, through every command the CMP server runs: fails the build if dist/ cannot
+# render the example without node_modules, or if this node does not load the snapshot (the launcher
+# would then say so on stderr, and run slower).
 USER 999
 RUN set -e; cd examples/practicus; \
     policy-bundle --help >/dev/null; \
-    policy-bundle parameters >/dev/null; \
-    for env in dev staging prod; do policy-bundle render --env "$env" >/dev/null; done; \
-    ARGOCD_APP_PARAMETERS='[{"name":"environment","string":"prod"}]' policy-bundle generate >/dev/null
-# Node writes cache files 0600: hand them to root, readable by all and writable by none.
-USER root
-RUN chown -R root:root compile-cache && chmod -R a+rX,a-w compile-cache
+    policy-bundle parameters >/dev/null 2>/tmp/stderr; \
+    for env in dev staging prod; do policy-bundle render --env "$env" >/dev/null 2>>/tmp/stderr; done; \
+    ARGOCD_APP_PARAMETERS='[{"name":"environment","string":"prod"}]' policy-bundle generate >/dev/null 2>>/tmp/stderr; \
+    if grep -q 'start-up snapshot' /tmp/stderr; then cat /tmp/stderr >&2; exit 1; fi; \
+    rm -f /tmp/stderr
 
-USER 999
 # The CMP server changes into each request's own copy of the repository (under /tmp); this is only
 # the directory a shell or `docker run` starts in.
 WORKDIR /home/argocd

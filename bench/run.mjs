@@ -6,9 +6,10 @@
 //   npm run bench                          build, then every case (about 3-5 minutes)
 //   node bench/run.mjs --quick             fewer runs (a smoke run, not for the docs)
 //   node bench/run.mjs --cases seed,medium only these cases (seed, medium, large)
-//   node bench/run.mjs --bundle DIR/policy-bundle.mjs   another build (e.g. before/after a change)
-//   node bench/run.mjs --node /path/to/node24          also seed renders under that Node, with and
-//                                                      without its module compile cache
+//   node bench/run.mjs --bin DIR/policy-bundle         another build (scripts/build.mjs --outdir DIR)
+//   node bench/run.mjs --node /path/to/node24          also seed renders under that Node: a build of
+//                                                      its own (the snapshot is per Node binary), and
+//                                                      the plain bundle with its module compile cache
 //   node bench/run.mjs --json out.json     the raw samples as JSON too
 //
 // Each command runs under /usr/bin/time (wall time measured here, peak RSS from its %M); children
@@ -26,7 +27,9 @@ const argv = process.argv.slice(2);
 const flag = (n) => argv.includes(`--${n}`);
 const values = (n) => argv.flatMap((a, i) => (a === `--${n}` && argv[i + 1] ? [argv[i + 1]] : []));
 const quick = flag('quick');
-const bundle = resolve(values('bundle')[0] ?? join(ROOT, 'dist', 'policy-bundle.mjs'));
+// The launcher (start-up snapshot) is what Argo CD runs; the plain bundle beside it is measured too.
+const bin = resolve(values('bin')[0] ?? join(ROOT, 'dist', 'policy-bundle'));
+const bundle = join(dirname(bin), 'policy-bundle.mjs');
 const cases = (values('cases')[0] ?? 'seed,medium,large').split(',');
 const extraNodes = values('node');
 const jsonOut = values('json')[0];
@@ -43,8 +46,8 @@ const TARGETS = {
   large: 'render ≤ 8 s, peak RSS ≤ 1 GB, no failure',
 };
 
-if (!existsSync(bundle)) {
-  process.stderr.write(`no bundle at ${bundle}: run npm run build (npm run bench does)\n`);
+if (!existsSync(bin) || !existsSync(bundle)) {
+  process.stderr.write(`no build at ${dirname(bin)}: run npm run build (npm run bench does)\n`);
   process.exit(2);
 }
 const TIME = ['/usr/bin/time', '/bin/time'].find((p) => existsSync(p));
@@ -100,7 +103,7 @@ function stats(xs) {
   return { median: median(s), min: s[0], max: s[s.length - 1], q1: q(0.25), q3: q(0.75), n: s.length };
 }
 
-const render = (dir, env = 'prod') => ({ argv: [process.execPath, bundle, 'render', '--env', env, '--dir', dir] });
+const render = (dir, env = 'prod') => ({ argv: [bin, 'render', '--env', env, '--dir', dir] });
 
 // ---- the repositories --------------------------------------------------------------------------
 const repos = {};
@@ -125,7 +128,7 @@ cpSync(join(ROOT, 'examples', 'practicus'), practicus, { recursive: true });
  * VirtualService (strategic merge).
  */
 function kustomizeLayout() {
-  const r = spawnSync(process.execPath, [bundle, 'render', '--env', 'prod', '--dir', practicus], { encoding: 'utf8', env: cleanEnv, maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(bin, ['render', '--env', 'prod', '--dir', practicus], { encoding: 'utf8', env: cleanEnv, maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`render of examples/practicus failed: ${r.stderr}`);
   const docs = r.stdout.split(/^---\n/m).filter(Boolean);
   const base = join(work, 'kustomize', 'base');
@@ -193,7 +196,7 @@ const machine = {
   kubectl: hasKubectl ? KUBECTL.stdout.trim().split('\n').join('; ') : 'not installed',
   loadBefore: loadavg().map((l) => l.toFixed(2)).join(' '),
 };
-log(`policy-bundle benchmark: ${bundle}`);
+log(`policy-bundle benchmark: ${bin}`);
 log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Linux ${machine.kernel}, Node ${machine.node}; load ${machine.loadBefore}`);
 if (!TIME) log('no /usr/bin/time: peak RSS and CPU time are not measured');
 
@@ -204,6 +207,7 @@ if (repos.seed) {
     { name: 'node -e 0', argv: [process.execPath, '-e', '0'] },
     { name: 'render --env prod (examples/practicus)', ...render(practicus), target: 'seed' },
     { name: `render --env prod (seed: ${repos.seed.counts.modules} modules, ${repos.seed.counts.workloads} workloads, ${repos.seed.counts.flows} flows)`, ...render(repos.seed.dir), target: 'seed' },
+    { name: 'plain bundle, no snapshot: `node policy-bundle.mjs render --env prod` (examples/practicus)', argv: [process.execPath, bundle, 'render', '--env', 'prod', '--dir', practicus] },
   ];
   let kz;
   if (hasKubectl) {
@@ -213,9 +217,14 @@ if (repos.seed) {
   for (const node of extraNodes) {
     const v = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
     const cache = join(work, `compile-cache-${v}`);
-    cmds.push({ name: `${v}: node -e 0`, argv: [node, '-e', '0'] });
-    cmds.push({ name: `${v}: render (examples/practicus), no compile cache`, argv: [node, bundle, 'render', '--env', 'prod', '--dir', practicus], env: { NODE_DISABLE_COMPILE_CACHE: '1' } });
-    cmds.push({ name: `${v}: render (examples/practicus), warm NODE_COMPILE_CACHE`, argv: [node, bundle, 'render', '--env', 'prod', '--dir', practicus], env: { NODE_COMPILE_CACHE: cache } });
+    // The launcher runs the `node` on PATH, and a snapshot loads only in the Node that built it.
+    const dist = join(work, `dist-${v}`);
+    const built = spawnSync(node, [join(ROOT, 'scripts', 'build.mjs'), '--outdir', dist], { encoding: 'utf8' });
+    if (built.status !== 0) throw new Error(`build with ${node} failed: ${built.stderr}`);
+    const env = { PATH: `${dirname(node)}:${cleanEnv.PATH}` };
+    cmds.push({ name: `${v}: node -e 0`, argv: [node, '-e', '0'], env });
+    cmds.push({ name: `${v}: render (examples/practicus), its own start-up snapshot`, argv: [join(dist, 'policy-bundle'), 'render', '--env', 'prod', '--dir', practicus], env });
+    cmds.push({ name: `${v}: plain bundle (examples/practicus), warm NODE_COMPILE_CACHE`, argv: [node, join(dist, 'policy-bundle.mjs'), 'render', '--env', 'prod', '--dir', practicus], env: { ...env, NODE_COMPILE_CACHE: cache } });
   }
   log(`seed: ${SIZES.seed.runs} rounds of ${cmds.length} commands`);
   results.push({ case: 'seed', rows: measure(cmds, SIZES.seed.runs) });
@@ -276,4 +285,4 @@ for (const [name, s] of Object.entries(summary)) {
   for (const [what, ok, want] of checks) lines.push(`| ${s.case}: ${want} | ${what} | ${ok ? 'met' : '**not met**'} |`);
 }
 process.stdout.write(`${lines.join('\n')}\n`);
-if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ machine, bundle, targets: TARGETS, results }, null, 2));
+if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ machine, bin, targets: TARGETS, results }, null, 2));

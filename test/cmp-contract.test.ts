@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { PRACTICUS, PROJECT } from './helpers/cli.ts';
+import { CLI, PRACTICUS, PROJECT } from './helpers/cli.ts';
 
 const plugin = parse(readFileSync(join(PROJECT, 'plugin.yaml'), 'utf8'));
 const work = mkdtempSync(join(tmpdir(), 'pb-cmp-'));
@@ -79,8 +79,8 @@ function parseLikeArgo(stdout: string): Record<string, unknown>[] {
 before(() => {
   mkdirSync(bin, { recursive: true });
   // The image puts the CLI on PATH under its name; so does the test.
-  assert.ok(existsSync(join(PROJECT, 'dist/policy-bundle.mjs')), 'run npm run build first');
-  symlinkSync(join(PROJECT, 'dist/policy-bundle.mjs'), join(bin, 'policy-bundle'));
+  assert.ok(existsSync(CLI), 'run npm run build first');
+  symlinkSync(CLI, join(bin, 'policy-bundle'));
 });
 
 describe('plugin.yaml run as argocd-cmp-server runs it', () => {

@@ -9,9 +9,8 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, stat
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { PRACTICUS, PROJECT } from './helpers/cli.ts';
+import { CLI, PRACTICUS } from './helpers/cli.ts';
 
-const CLI = join(PROJECT, 'dist/policy-bundle.mjs');
 const ENVS = ['dev', 'staging', 'prod'] as const;
 const RUNS = 20;
 
@@ -40,7 +39,7 @@ interface Run {
 
 function generate(cwd: string, env: Record<string, string>): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'generate'], { cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(CLI, ['generate'], { cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
@@ -63,7 +62,7 @@ describe('concurrency', () => {
     const pristine = join(scratch, 'pristine');
     cpSync(PRACTICUS, pristine, { recursive: true });
     for (const e of ENVS) {
-      const r = spawnSync(process.execPath, [CLI, 'render', '--env', e, '--dir', pristine], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { PATH: process.env.PATH ?? '' } });
+      const r = spawnSync(CLI, ['render', '--env', e, '--dir', pristine], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { PATH: process.env.PATH ?? '' } });
       assert.equal(r.status, 0, r.stderr);
       assert.ok(r.stdout.length > 0);
       reference.set(e, r.stdout);

@@ -1,6 +1,6 @@
 // Hostile repositories: anyone who can open a pull request can put files in front of the plugin.
 // Each case is a repository built at test time in os.tmpdir() (symlinks and big files are never
-// committed), run through the built CLI (dist/policy-bundle.mjs) as Argo CD runs it, and must be
+// committed), run through the built CLI (dist/policy-bundle, the launcher) as Argo CD runs it, and must be
 // refused: exit 2, one clear message on stderr naming the file, nothing on stdout, no stack
 // trace, nothing of a file outside the repository echoed, in bounded time and memory.
 import assert from 'node:assert/strict';
@@ -15,9 +15,8 @@ import { describeError, registerCommand, run } from '../plugin/cli/main.ts';
 import { UserError } from '../plugin/errors.ts';
 import { checkIntentSize } from '../plugin/load/intent-size.ts';
 import { DEFAULT_LIMITS } from '../plugin/load/limits.ts';
-import { cli, MINIMAL_PLATFORM, PRACTICUS, PROJECT } from './helpers/cli.ts';
+import { cli, CLI, MINIMAL_PLATFORM, PRACTICUS, PROJECT } from './helpers/cli.ts';
 
-const CLI = join(PROJECT, 'dist/policy-bundle.mjs');
 const MiB = 1024 * 1024;
 /** Generous: "bounded", not "fast" (a loaded CI machine, a cold start). */
 const MAX_MS = 10_000;
@@ -58,7 +57,7 @@ interface Spawned {
 /** The built CLI in a child process, as Argo CD runs it: its own environment only. */
 function spawnCli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Spawned {
   const timeFile = join(scratch, `time-${randomUUID()}`);
-  const cmd = TIME ? [TIME, '-f', '%M', '-o', timeFile, process.execPath, CLI, ...args] : [process.execPath, CLI, ...args];
+  const cmd = TIME ? [TIME, '-f', '%M', '-o', timeFile, CLI, ...args] : [CLI, ...args];
   const start = Date.now();
   const r = spawnSync(cmd[0]!, cmd.slice(1), {
     cwd: opts.cwd ?? scratch,
@@ -454,7 +453,7 @@ describe('fail closed: errors and output', () => {
     assert.equal(whole.code, 0, whole.stderr);
     for (const delay of [100, 300, 600]) {
       const r = await new Promise<{ code: number | null; signal: string | null; stdout: string }>((resolve) => {
-        const child = spawn(process.execPath, [CLI, 'render', '--env', 'prod', '--dir', dir], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'ignore'] });
+        const child = spawn(CLI, ['render', '--env', 'prod', '--dir', dir], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'ignore'] });
         let stdout = '';
         child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
         setTimeout(() => child.kill('SIGTERM'), delay);

@@ -7,27 +7,31 @@ import { KIND_API_VERSIONS } from './kinds.ts';
 import type { ResourceKind } from '../plan/resource.ts';
 
 type Model = new (data: never) => { validate(): void };
-type Loader = () => Promise<Record<string, unknown>>;
+type SchemaModule = Record<string, unknown>;
 
-const coreV1: Loader = () => import('./schemas/core-v1.ts');
-const networkingV1: Loader = () => import('./schemas/networking-k8s-io-v1.ts');
-const securityV1: Loader = () => import('./schemas/security-istio-io-v1.ts');
-const securityV1beta1: Loader = () => import('./schemas/security-istio-io-v1beta1.ts');
-const istioNetworkingV1: Loader = () => import('./schemas/networking-istio-io-v1.ts');
-const istioNetworkingV1beta1: Loader = () => import('./schemas/networking-istio-io-v1beta1.ts');
+/** Each API group version's module (schemas/<name>.ts): one chunk of the bundle apiece. */
+const IMPORTERS = {
+  'core-v1': () => import('./schemas/core-v1.ts'),
+  'networking-k8s-io-v1': () => import('./schemas/networking-k8s-io-v1.ts'),
+  'security-istio-io-v1': () => import('./schemas/security-istio-io-v1.ts'),
+  'security-istio-io-v1beta1': () => import('./schemas/security-istio-io-v1beta1.ts'),
+  'networking-istio-io-v1': () => import('./schemas/networking-istio-io-v1.ts'),
+  'networking-istio-io-v1beta1': () => import('./schemas/networking-istio-io-v1beta1.ts'),
+} satisfies Record<string, () => Promise<SchemaModule>>;
+export type SchemaModuleName = keyof typeof IMPORTERS;
 
 /** `apiVersion/kind` → the module exporting its model. */
-const LOADERS: Record<string, Loader> = {
-  'v1/Namespace': coreV1,
-  'networking.k8s.io/v1/NetworkPolicy': networkingV1,
-  'security.istio.io/v1/PeerAuthentication': securityV1,
-  'security.istio.io/v1beta1/PeerAuthentication': securityV1beta1,
-  'security.istio.io/v1/AuthorizationPolicy': securityV1,
-  'security.istio.io/v1beta1/AuthorizationPolicy': securityV1beta1,
-  'networking.istio.io/v1/DestinationRule': istioNetworkingV1,
-  'networking.istio.io/v1beta1/DestinationRule': istioNetworkingV1beta1,
-  'networking.istio.io/v1/VirtualService': istioNetworkingV1,
-  'networking.istio.io/v1beta1/VirtualService': istioNetworkingV1beta1,
+const MODULE_OF: Record<string, SchemaModuleName> = {
+  'v1/Namespace': 'core-v1',
+  'networking.k8s.io/v1/NetworkPolicy': 'networking-k8s-io-v1',
+  'security.istio.io/v1/PeerAuthentication': 'security-istio-io-v1',
+  'security.istio.io/v1beta1/PeerAuthentication': 'security-istio-io-v1beta1',
+  'security.istio.io/v1/AuthorizationPolicy': 'security-istio-io-v1',
+  'security.istio.io/v1beta1/AuthorizationPolicy': 'security-istio-io-v1beta1',
+  'networking.istio.io/v1/DestinationRule': 'networking-istio-io-v1',
+  'networking.istio.io/v1beta1/DestinationRule': 'networking-istio-io-v1beta1',
+  'networking.istio.io/v1/VirtualService': 'networking-istio-io-v1',
+  'networking.istio.io/v1beta1/VirtualService': 'networking-istio-io-v1beta1',
 };
 
 const MODELS = new Map<string, Model>();
@@ -49,15 +53,19 @@ export function plannedSchemaKey(p: { kind: ResourceKind; values: Record<string,
   return schemaKey(typeof p.values.apiVersion === 'string' ? p.values.apiVersion : KIND_API_VERSIONS[p.kind][0], p.kind);
 }
 
+function use(key: string, module: SchemaModule): void {
+  MODELS.set(key, module[key.slice(key.lastIndexOf('/') + 1)] as Model);
+}
+
 /** Loads the validators of these `apiVersion/kind` keys (unknown keys are ignored); every one when omitted. */
-export async function loadSchemas(keys: Iterable<string> = Object.keys(LOADERS)): Promise<void> {
-  const wanted = [...new Set(keys)].filter((k) => Object.hasOwn(LOADERS, k) && !MODELS.has(k));
-  await Promise.all(
-    wanted.map(async (k) => {
-      const kind = k.slice(k.lastIndexOf('/') + 1);
-      MODELS.set(k, (await LOADERS[k]!())[kind] as Model);
-    }),
-  );
+export async function loadSchemas(keys: Iterable<string> = Object.keys(MODULE_OF)): Promise<void> {
+  const wanted = [...new Set(keys)].filter((k) => Object.hasOwn(MODULE_OF, k) && !MODELS.has(k));
+  await Promise.all(wanted.map(async (k) => use(k, await IMPORTERS[MODULE_OF[k]!]())));
+}
+
+/** Validators from modules loaded already: the start-up snapshot (cli/snapshot.ts) holds them all. */
+export function provideSchemas(modules: Record<SchemaModuleName, SchemaModule>): void {
+  for (const [key, name] of Object.entries(MODULE_OF)) use(key, modules[name]);
 }
 
 // Run from source (tests, tsx) every validator is loaded up front, so schemaProblems needs no
@@ -68,7 +76,7 @@ if (typeof __PB_BUNDLE__ === 'undefined') await loadSchemas();
 /** Problems as `spec/ingress/0/ports/0/port must be integer`, one per line; [] when valid. */
 export function schemaProblems(obj: { apiVersion?: unknown; kind?: unknown }): string[] {
   const key = schemaKey(obj.apiVersion, obj.kind);
-  if (!Object.hasOwn(LOADERS, key)) return [`no schema for ${String(obj.apiVersion)} ${String(obj.kind)}`];
+  if (!Object.hasOwn(MODULE_OF, key)) return [`no schema for ${String(obj.apiVersion)} ${String(obj.kind)}`];
   const model = MODELS.get(key);
   if (!model) throw new SchemaNotLoadedError(key);
   try {

@@ -1,7 +1,5 @@
 // The policy-bundle executable: a table of commands, each loaded only when called, so `generate`
 // never pays for the explorer or the analyzer. Exit codes are decided here and only here.
-import { writeSync } from 'node:fs';
-import { format } from 'node:util';
 import { exitCodeFor, formatProblem, sanitize, UserError } from '../errors.ts';
 import type { CliIO, Command } from './io.ts';
 
@@ -14,6 +12,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
 
 export function registerCommand(name: string, summary: string, load: () => Promise<Command>): void {
   COMMANDS[name] = { summary, load };
+}
+
+/** Loads every command now (the start-up snapshot holds them all, cli/snapshot.ts). */
+export async function loadAllCommands(): Promise<void> {
+  for (const [name, entry] of Object.entries(COMMANDS)) {
+    const command = await entry.load();
+    COMMANDS[name] = { summary: entry.summary, load: async () => command };
+  }
 }
 
 function help(): string {
@@ -88,38 +94,3 @@ export function describeError(err: unknown, code = exitCodeFor(err)): string {
 
 declare const __VERSION__: string | undefined;
 const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
-
-// Entry point when executed (not when imported by tests).
-const isMain = process.argv[1] && /policy-bundle(\.mjs)?$|cli[\\/]main\.ts$/.test(process.argv[1]);
-if (isMain) {
-  const debug = process.argv.includes('--debug');
-  // stdout carries the bundle and nothing else: a stray console.log (a dependency's warning, say)
-  // would become a document Argo CD cannot read. Everything else goes to stderr.
-  for (const m of ['log', 'info', 'debug', 'warn', 'trace'] as const) console[m] = (...a: unknown[]) => void process.stderr.write(`${format(...a)}\n`);
-  // A crash outside run() (a callback, a rejected promise nobody awaited) still gets one paragraph
-  // and a non-zero exit, never Node's stack dump; stdout may be incomplete then, but the exit
-  // status fails the request, so Argo CD never uses it.
-  const crash = (err: unknown) => {
-    try {
-      writeSync(2, describeError(err, 3) + (debug && err instanceof Error && err.stack ? `${err.stack}\n` : ''));
-    } finally {
-      process.exit(3);
-    }
-  };
-  process.on('uncaughtException', crash);
-  process.on('unhandledRejection', crash);
-  // The reader went away (`| head`, a cancelled request): say so once, fail, do not crash.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (process.exitCode === undefined || process.exitCode === 0) {
-      try {
-        writeSync(2, `policy-bundle: cannot write the output: ${sanitize(err.code ?? err.message)}\n`);
-      } catch {
-        /* stderr is gone too */
-      }
-      process.exitCode = 2;
-    }
-  });
-  const code = await run({ argv: process.argv.slice(2), env: process.env, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr });
-  // exitCode, not exit(): Node flushes a large bundle to a slow pipe before it exits.
-  if (process.exitCode === undefined || process.exitCode === 0) process.exitCode = code;
-}

@@ -8,6 +8,10 @@ import { run } from '../../plugin/cli/main.ts';
 
 export const PROJECT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const PRACTICUS = join(PROJECT, 'examples', 'practicus');
+/** The built executable as Argo CD runs it: the launcher, which starts Node from the start-up snapshot. */
+export const CLI = join(PROJECT, 'dist', 'policy-bundle');
+/** The plain bundle the launcher falls back to. */
+export const CLI_BUNDLE = join(PROJECT, 'dist', 'policy-bundle.mjs');
 
 const made: string[] = [];
 after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));

@@ -1,0 +1,92 @@
+// The executable as shipped: dist/policy-bundle, a launcher that starts Node from the start-up
+// snapshot (dist/policy-bundle.blob) and falls back to the plain bundle (dist/policy-bundle.mjs).
+// Whatever path it takes, a user sees the same bytes, the same messages and the same exit status
+// as the CLI run in-process from the sources.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { cli, CLI, CLI_BUNDLE, MINIMAL_PLATFORM, PRACTICUS, PROJECT, tempRepo } from './helpers/cli.ts';
+
+const scratch = mkdtempSync(join(tmpdir(), 'pb-snapshot-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+interface Out {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function exec(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}): Out {
+  const r = spawnSync(cmd, args, { cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const minimal = tempRepo({ 'platform.yaml': MINIMAL_PLATFORM });
+const CASES: { what: string; argv: string[]; cwd: string }[] = [
+  ...['dev', 'staging', 'prod'].map((env) => ({ what: `render --env ${env} (the warm-up repository)`, argv: ['render', '--env', env], cwd: PRACTICUS })),
+  { what: 'render of another repository (nothing of the warm-up is left in the snapshot)', argv: ['render', '--env', 'prod'], cwd: minimal },
+  { what: 'render --istio-version v1beta1', argv: ['render', '--env', 'prod', '--istio-version', 'v1beta1'], cwd: PRACTICUS },
+  { what: 'validate --format json', argv: ['validate', '--format', 'json'], cwd: PRACTICUS },
+  { what: 'parameters', argv: ['parameters'], cwd: PRACTICUS },
+  { what: 'an unknown environment (exit 2)', argv: ['render', '--env', 'qa'], cwd: PRACTICUS },
+  { what: 'an unknown command (exit 2)', argv: ['explode'], cwd: PRACTICUS },
+  { what: '--help', argv: ['--help'], cwd: PRACTICUS },
+  { what: 'render --help (an option Node itself also knows)', argv: ['render', '--help'], cwd: PRACTICUS },
+];
+
+describe('the launcher and its start-up snapshot', () => {
+  for (const c of CASES) {
+    it(`${c.what}: same output and exit status as the in-process CLI`, async () => {
+      const expected = await cli(c.argv, { cwd: c.cwd });
+      const got = exec(CLI, c.argv, c.cwd);
+      assert.equal(got.stderr, expected.stderr);
+      assert.equal(got.stdout, expected.stdout);
+      assert.equal(got.code, expected.code);
+    });
+  }
+
+  it('reads the process environment of the call, not of the build (generate takes ARGOCD_ENV_ENVIRONMENT)', async () => {
+    for (const env of ['dev', 'prod']) {
+      const got = exec(CLI, ['generate'], PRACTICUS, { ARGOCD_ENV_ENVIRONMENT: env });
+      assert.equal(got.code, 0, got.stderr);
+      assert.equal(got.stdout, (await cli(['render', '--env', env], { cwd: PRACTICUS })).stdout);
+    }
+  });
+
+  it('works when called through a symlink from another directory (as /usr/local/bin/policy-bundle in the image)', () => {
+    const bin = join(scratch, 'bin');
+    mkdirSync(bin);
+    symlinkSync(CLI, join(bin, 'policy-bundle'));
+    const got = exec('policy-bundle', ['render', '--env', 'prod'], PRACTICUS, { PATH: `${bin}:${process.env.PATH}` });
+    assert.equal(got.code, 0, got.stderr);
+    assert.equal(got.stdout, exec(process.execPath, [CLI_BUNDLE, 'render', '--env', 'prod'], PRACTICUS).stdout);
+  });
+
+  it('with NODE_OPTIONS set, runs the plain bundle quietly (V8 flags there would make Node refuse the snapshot)', () => {
+    const env = { NODE_OPTIONS: '--max-old-space-size=512' };
+    const got = exec(CLI, ['render', '--env', 'prod'], PRACTICUS, env);
+    assert.equal(got.code, 0, got.stderr);
+    assert.equal(got.stderr, '');
+    assert.equal(got.stdout, exec(process.execPath, [CLI_BUNDLE, 'render', '--env', 'prod'], PRACTICUS, env).stdout);
+  });
+
+  it('falls back to the plain bundle, saying so, when Node refuses the snapshot (another Node built it)', () => {
+    // A copy of dist/ whose blob was built with other V8 flags: Node checks them like its version.
+    const dist = join(scratch, 'dist');
+    cpSync(join(PROJECT, 'dist'), dist, { recursive: true });
+    writeFileSync(join(scratch, 'other.cjs'), "require('node:v8').startupSnapshot.setDeserializeMainFunction(() => {});\n");
+    const built = exec(process.execPath, ['--max-semi-space-size=2', '--snapshot-blob', join(dist, 'policy-bundle.blob'), '--build-snapshot', 'other.cjs'], scratch);
+    assert.equal(built.code, 0, built.stderr);
+    const got = exec(join(dist, 'policy-bundle'), ['render', '--env', 'prod'], PRACTICUS);
+    assert.equal(got.code, 0, got.stderr);
+    assert.match(got.stderr, /cannot load the start-up snapshot .*running without it/);
+    assert.equal(got.stdout, exec(process.execPath, [CLI_BUNDLE, 'render', '--env', 'prod'], PRACTICUS).stdout);
+    // A failure of the CLI itself is never mistaken for a refused snapshot: no second run.
+    const failed = exec(CLI, ['render', '--env', 'qa'], PRACTICUS);
+    assert.equal(failed.code, 2);
+    assert.doesNotMatch(failed.stderr, /start-up snapshot/);
+  });
+});
