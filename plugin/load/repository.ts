@@ -3,6 +3,9 @@
 // bounded, per file and for the repository as a whole. A refused file is never opened, so its
 // content can never be echoed.
 import { closeSync, constants, fstatSync, lstatSync, openSync, opendirSync, readSync, realpathSync, statSync, type Dir } from 'node:fs';
+
+// The C library's realpath: one system call per path instead of an lstat per path component.
+const realpath = realpathSync.native;
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { UserError } from '../errors.ts';
 import type { Limits } from './limits.ts';
@@ -58,7 +61,7 @@ export function checkRelative(rel: string): void {
 export function openRepository(dir: string, limits: Limits): Repository {
   let root: string;
   try {
-    root = realpathSync(dir);
+    root = realpath(dir);
     if (!statSync(root).isDirectory()) throw new Error('not a directory');
   } catch {
     throw new UserError({ message: `repository folder ${shown(dir)} does not exist or is not a folder`, hint: 'pass --dir <path to the folder holding platform.yaml>' });
@@ -73,7 +76,7 @@ export function openRepository(dir: string, limits: Limits): Repository {
     const path = join(root, rel);
     let real: string;
     try {
-      real = realpathSync(path);
+      real = realpath(path);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw refuse(rel, errnoWhy(e));
       // Missing, or a symlink to something missing (perhaps outside): say which.
