@@ -7,6 +7,7 @@
 //   node scripts/build.mjs --outdir DIR       bundle into DIR instead of dist/ (benchmarks, A/B builds)
 //   node scripts/build.mjs --analyze          also print what each chunk is made of (esbuild metafile)
 //   node scripts/build.mjs --no-minify        readable output (profiling)
+//   node scripts/build.mjs --no-snapshot      no start-up snapshot: the launcher runs the plain bundle
 //
 // Start-up cost is mostly reading, compiling and evaluating the modules a command loads, so the
 // bundle leaves out what the CLI never runs (docs/performance.md):
@@ -219,8 +220,8 @@ if (!process.argv.includes('--no-snapshot')) {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  writeFileSync(join(outdir, 'policy-bundle'), LAUNCHER, { mode: 0o755 });
 }
+writeFileSync(join(outdir, 'policy-bundle'), LAUNCHER, { mode: 0o755 });
 if (process.argv.includes('--analyze')) {
   writeFileSync(join(outdir, 'metafile.json'), JSON.stringify(result.metafile));
   process.stdout.write(await analyzeMetafile(result.metafile, { verbose: process.argv.includes('--verbose') }));

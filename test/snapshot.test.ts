@@ -4,7 +4,7 @@
 // as the CLI run in-process from the sources.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -25,9 +25,15 @@ function exec(cmd: string, args: string[], cwd: string, env: Record<string, stri
 }
 
 const minimal = tempRepo({ 'platform.yaml': MINIMAL_PLATFORM });
+// A template override: compiled at run time by the full Handlebars, which the snapshot holds unused.
+const overridden = tempRepo({
+  'platform.yaml': MINIMAL_PLATFORM,
+  'templates/network-policy.yaml.hbs': readFileSync(join(PROJECT, 'templates', 'network-policy.yaml.hbs'), 'utf8').replace('metadata:\n', 'metadata:\n  # overridden\n'),
+});
 const CASES: { what: string; argv: string[]; cwd: string }[] = [
   ...['dev', 'staging', 'prod'].map((env) => ({ what: `render --env ${env} (the warm-up repository)`, argv: ['render', '--env', env], cwd: PRACTICUS })),
   { what: 'render of another repository (nothing of the warm-up is left in the snapshot)', argv: ['render', '--env', 'prod'], cwd: minimal },
+  { what: 'render with a template override', argv: ['render', '--env', 'prod'], cwd: overridden },
   { what: 'render --istio-version v1beta1', argv: ['render', '--env', 'prod', '--istio-version', 'v1beta1'], cwd: PRACTICUS },
   { what: 'validate --format json', argv: ['validate', '--format', 'json'], cwd: PRACTICUS },
   { what: 'parameters', argv: ['parameters'], cwd: PRACTICUS },
@@ -63,6 +69,16 @@ describe('the launcher and its start-up snapshot', () => {
     const got = exec('policy-bundle', ['render', '--env', 'prod'], PRACTICUS, { PATH: `${bin}:${process.env.PATH}` });
     assert.equal(got.code, 0, got.stderr);
     assert.equal(got.stdout, exec(process.execPath, [CLI_BUNDLE, 'render', '--env', 'prod'], PRACTICUS).stdout);
+  });
+
+  it('starts Node once, from the snapshot (a `node` on PATH that records how it was called)', () => {
+    const bin = join(scratch, 'recording-node');
+    mkdirSync(bin);
+    const log = join(scratch, 'node-calls');
+    writeFileSync(join(bin, 'node'), `#!/bin/sh\necho "$*" >> '${log}'\nexec '${process.execPath}' "$@"\n`, { mode: 0o755 });
+    const got = exec(CLI, ['render', '--env', 'prod'], PRACTICUS, { PATH: `${bin}:${process.env.PATH}` });
+    assert.equal(got.code, 0, got.stderr);
+    assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), [`--snapshot-blob ${join(PROJECT, 'dist', 'policy-bundle.blob')} -- render --env prod`]);
   });
 
   it('with NODE_OPTIONS set, runs the plain bundle quietly (V8 flags there would make Node refuse the snapshot)', () => {

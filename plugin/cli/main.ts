@@ -1,5 +1,6 @@
-// The policy-bundle executable: a table of commands, each loaded only when called, so `generate`
-// never pays for the explorer or the analyzer. Exit codes are decided here and only here.
+// The policy-bundle CLI: a table of commands, each loaded only when called, so `generate` never
+// pays for the explorer or the analyzer. Exit codes are decided here and only here. The process
+// around it (real stdout, crashes, exit) is process.ts.
 import { exitCodeFor, formatProblem, sanitize, UserError } from '../errors.ts';
 import type { CliIO, Command } from './io.ts';
 

@@ -3,13 +3,13 @@
 // bounded, per file and for the repository as a whole. A refused file is never opened, so its
 // content can never be echoed.
 import { closeSync, constants, fstatSync, lstatSync, openSync, opendirSync, readSync, realpathSync, statSync, type Dir } from 'node:fs';
-
-// The C library's realpath: one system call per path instead of an lstat per path component.
-const realpath = realpathSync.native;
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { UserError } from '../errors.ts';
 import type { Limits } from './limits.ts';
 import { structureProblem, yamlStructureCount } from './yaml-source.ts';
+
+// The C library's realpath: one system call per path instead of an lstat per path component.
+const realpath = realpathSync.native;
 
 export interface Repository {
   /** absolute, symlink-free root */
