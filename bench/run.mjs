@@ -1,10 +1,12 @@
 // Benchmark (not a test): `render --env prod` as whole processes, the way Argo CD runs `generate`
 // on every refresh, next to `node -e 0` (Node's start-up floor) and to `kubectl kustomize` on an
 // equivalent hand-written base + overlay, all measured in the same run, interleaved, so that
-// whatever else the machine is doing weighs on every command alike. Results: docs/performance.md.
+// whatever else the machine is doing weighs on every command alike. The report goes to stdout and,
+// for a whole run, to bench/results.md (linked from the README; discussed in docs/performance.md).
 //
-//   npm run bench                          build, then every case (about 3-5 minutes)
-//   node bench/run.mjs --quick             fewer runs (a smoke run, not for the docs)
+//   npm run bench                          build, then every case (about 5 minutes): bench/results.md
+//   node bench/run.mjs --quick             fewer runs (a smoke run: stdout only)
+//   node bench/run.mjs --out FILE          the report to FILE (default bench/results.md, whole runs only)
 //   node bench/run.mjs --cases seed,medium only these cases (seed, medium, large)
 //   node bench/run.mjs --bin DIR/policy-bundle         another build (scripts/build.mjs --outdir DIR)
 //   node bench/run.mjs --node /path/to/node24          also seed renders under that Node: a build of
@@ -33,6 +35,8 @@ const bundle = join(dirname(bin), 'policy-bundle.mjs');
 const cases = (values('cases')[0] ?? 'seed,medium,large').split(',');
 const extraNodes = values('node');
 const jsonOut = values('json')[0];
+// Only a run of every case with every round replaces the recorded results, unless told where.
+const reportOut = values('out')[0] ?? (!quick && cases.join() === 'seed,medium,large' ? join(ROOT, 'bench', 'results.md') : undefined);
 
 const SIZES = {
   // examples/practicus: 10 modules, 12 workloads, 11 flows, monitoring, 1 route
@@ -282,7 +286,14 @@ for (const [name, s] of Object.entries(summary)) {
     checks.push([`${mb(s.rss)} peak RSS`, s.rss !== undefined && s.rss <= rssLimit, `≤ ${rssLimit} MB`]);
     if (s.target === 'large') checks.push([`${s.failed} failed runs`, s.failed === 0, 'no failure']);
   }
-  for (const [what, ok, want] of checks) lines.push(`| ${s.case}: ${want} | ${what} | ${ok ? 'met' : '**not met**'} |`);
+  const which = name.includes('examples/practicus') ? `${s.case} (practicus)` : s.case === 'seed' ? 'seed (synthetic)' : s.case;
+  for (const [what, ok, want] of checks) lines.push(`| ${which}: ${want} | ${what} | ${ok ? 'met' : '**not met**'} |`);
 }
 process.stdout.write(`${lines.join('\n')}\n`);
+if (reportOut) {
+  const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
+  const header = ['# Benchmark results', '', `\`node bench/run.mjs${argv.length ? ` ${argv.join(' ')}` : ''}\` (what \`npm run bench\` runs, after the build), ${when} UTC. How to read it: [docs/performance.md](../docs/performance.md).`, ''];
+  writeFileSync(reportOut, `${[...header, ...lines].join('\n')}\n`);
+  log(`report written to ${reportOut}`);
+}
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ machine, bin, targets: TARGETS, results }, null, 2));
