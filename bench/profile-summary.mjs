@@ -1,5 +1,5 @@
 // Summarises a V8 .cpuprofile (node --cpu-prof): self time by function and by file, top N.
-//   node --cpu-prof --cpu-prof-dir=/tmp/prof dist/policy-bundle.mjs render --env prod --dir X >/dev/null
+//   node --snapshot-blob dist/policy-bundle.blob --cpu-prof --cpu-prof-dir=/tmp/prof -- render --env prod --dir X >/dev/null
 //   node bench/profile-summary.mjs /tmp/prof/*.cpuprofile [N]
 import { readFileSync } from 'node:fs';
 

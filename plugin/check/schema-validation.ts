@@ -3,6 +3,7 @@
 // The validators are most of the code a render loads (15-65 KB apiece, v1beta1 twice over), so
 // each API group version is its own chunk of the bundle (schemas/*.ts), imported when resources of
 // its kinds are about to be checked: `await loadSchemas(keys)` first, then schemaProblems().
+// The start-up snapshot instead holds them all, handed over by provideSchemas() (cli/snapshot.ts).
 import { KIND_API_VERSIONS } from './kinds.ts';
 import type { ResourceKind } from '../plan/resource.ts';
 

@@ -1,4 +1,4 @@
-// The policy-bundle executable (dist/policy-bundle.mjs): run() on this process.
+// The plain bundle's entry (dist/policy-bundle.mjs), which the launcher falls back to: run() on this process.
 import { runProcess } from './process.ts';
 
 await runProcess(process.argv.slice(2));
