@@ -79,6 +79,11 @@ describe('the launcher and its start-up snapshot', () => {
     const got = exec(CLI, ['render', '--env', 'prod'], PRACTICUS, { PATH: `${bin}:${process.env.PATH}` });
     assert.equal(got.code, 0, got.stderr);
     assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), [`--snapshot-blob ${join(PROJECT, 'dist', 'policy-bundle.blob')} -- render --env prod`]);
+    // A failure of the CLI itself (exit 2) is passed on as it is, never retried without the snapshot.
+    writeFileSync(log, '');
+    const failed = exec(CLI, ['render', '--env', 'qa'], PRACTICUS, { PATH: `${bin}:${process.env.PATH}` });
+    assert.equal(failed.code, 2);
+    assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), [`--snapshot-blob ${join(PROJECT, 'dist', 'policy-bundle.blob')} -- render --env qa`]);
   });
 
   it('with NODE_OPTIONS set, runs the plain bundle quietly (V8 flags there would make Node refuse the snapshot)', () => {
