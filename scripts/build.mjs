@@ -176,6 +176,12 @@ const LAUNCHER = `#!/bin/sh
 #    snapshot, and the operator who set them asked for exactly this Node configuration;
 #  - when Node refuses the snapshot anyway (another Node built it): it exits 14 before running
 #    anything, so nothing was printed yet.
+# Argo CD ends a request that outlives its deadline by signalling the command's process group
+# (SIGTERM, then SIGKILL). This shell ignores those signals, so that it outlives the Node it started
+# and reaps it: an orphaned Node would be handed to the sidecar's PID 1, argocd-cmp-server, which
+# reaps no orphans, and stay a zombie holding a pid. Node resets inherited dispositions at start-up,
+# so it still stops on them.
+trap '' TERM INT HUP
 self=$0
 [ -L "$self" ] && self=$(readlink -f -- "$self")
 case $self in */*) dir=\${self%/*} ;; *) dir=. ;; esac

@@ -3,8 +3,8 @@
 // Whatever path it takes, a user sees the same bytes, the same messages and the same exit status
 // as the CLI run in-process from the sources.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -84,6 +84,34 @@ describe('the launcher and its start-up snapshot', () => {
     const failed = exec(CLI, ['render', '--env', 'qa'], PRACTICUS, { PATH: `${bin}:${process.env.PATH}` });
     assert.equal(failed.code, 2);
     assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), [`--snapshot-blob ${join(PROJECT, 'dist', 'policy-bundle.blob')} -- render --env qa`]);
+  });
+
+  it('outlives and reaps the Node it started when Argo CD signals the process group (no orphan for PID 1)', async () => {
+    // argocd-cmp-server, PID 1 of the sidecar, reaps no orphans: a Node left behind by a launcher
+    // that died first would stay a zombie. This `node` takes 300 ms to stop after SIGTERM.
+    const bin = join(scratch, 'slow-node');
+    mkdirSync(bin);
+    const ready = join(scratch, 'slow-node-ready');
+    const stopped = join(scratch, 'slow-node-stopped');
+    writeFileSync(
+      join(bin, 'node'),
+      [
+        `#!${process.execPath}`,
+        "const { writeFileSync } = require('node:fs');",
+        `process.on('SIGTERM', () => setTimeout(() => { writeFileSync(${JSON.stringify(stopped)}, ''); process.exit(143); }, 300));`,
+        `writeFileSync(${JSON.stringify(ready)}, '');`,
+        'setInterval(() => {}, 1000);',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    const child = spawn(CLI, ['render', '--env', 'prod'], { cwd: PRACTICUS, env: { PATH: `${bin}:${process.env.PATH}` }, stdio: 'ignore', detached: true });
+    const exited = new Promise<{ code: number | null; nodeStopped: boolean }>((resolve) => child.on('exit', (code) => resolve({ code, nodeStopped: existsSync(stopped) })));
+    while (!existsSync(ready)) await new Promise((r) => setTimeout(r, 20));
+    process.kill(-child.pid!, 'SIGTERM');
+    const r = await exited;
+    assert.ok(r.nodeStopped, 'the launcher exited before the Node it started');
+    assert.equal(r.code, 143, 'the status of the stopped Node (128 + SIGTERM) fails the request');
   });
 
   it('with NODE_OPTIONS set, runs the plain bundle quietly (V8 flags there would make Node refuse the snapshot)', () => {
