@@ -33,12 +33,32 @@ export function validateRepositoryEnv(loaded: LoadedRepository, env: string, ist
 
 export async function buildBundle(req: BundleRequest): Promise<Bundle> {
   const limits = req.limits ?? DEFAULT_LIMITS;
-  const loaded = loadRepository(req.dir, limits);
+  const loaded = loadRepository(req.dir, limits, { positions: false });
   return buildFromLoaded(loaded, req.env, req.istio, limits);
 }
 
-export async function buildFromLoaded(loaded: LoadedRepository, env: string, istio?: IstioVersions, limits: Limits = DEFAULT_LIMITS): Promise<Bundle> {
-  const v = validateRepositoryEnv(loaded, env, istio, limits);
+/**
+ * Validates the environment of a repository that may have been read without source positions
+ * (render and generate read it so: a valid repository, what Argo CD asks for nearly every time,
+ * never needs them). When there is anything to say — a finding, or an error composing the
+ * environment — the repository is read again with positions, and validated again, so that every
+ * message still points at its file:line:col. Validation is pure: the second pass finds the same.
+ */
+function validateWithPositionsWhenNeeded(loaded: LoadedRepository, env: string, istio: IstioVersions | undefined, limits: Limits): { loaded: LoadedRepository; v: Validated } {
+  if (!loaded.positions) {
+    try {
+      const v = validateRepositoryEnv(loaded, env, istio, limits);
+      if (v.findings.length === 0) return { loaded, v };
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+    }
+    loaded = loadRepository(loaded.root, limits);
+  }
+  return { loaded, v: validateRepositoryEnv(loaded, env, istio, limits) };
+}
+
+export async function buildFromLoaded(repository: LoadedRepository, env: string, istio?: IstioVersions, limits: Limits = DEFAULT_LIMITS): Promise<Bundle> {
+  const { loaded, v } = validateWithPositionsWhenNeeded(repository, env, istio, limits);
   const errors = v.findings.filter((f) => f.severity === 'error');
   if (errors.length || !v.intent || !v.index) throw new UserError(errors.map(findingToProblem));
   const planned = planBundle(v.intent, v.index, v.flows);

@@ -47,6 +47,28 @@ describe('render fails closed on a wrong platform', () => {
     });
   }
 
+  // render and generate read a repository without source positions, and again with them when
+  // there is something to say (pipeline.ts): messages point at the user's text all the same.
+  it('a warning of a render that succeeds names its file, line and column', async () => {
+    const dir = tempRepo({ 'platform.yaml': MINIMAL_PLATFORM + '    - name: vault\n      from: {workload: job-runner}\n      to: {cidr: 10.1.0.1/16}\n      ports: [443]\n' });
+    const expected = /^platform\.yaml:23:12: warning PB132 10\.1\.0\.1\/16 has host bits set/m;
+    const r = await cli(['render', '--env', 'prod', '--dir', dir]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, expected);
+    const g = await cli(['generate'], { cwd: dir, env: { ARGOCD_ENV_ENVIRONMENT: 'prod' } });
+    assert.equal(g.code, 0, g.stderr);
+    assert.match(g.stderr, expected);
+    assert.equal(g.stdout, r.stdout);
+  });
+
+  it('an error composing an environment names the overlay\'s file, line and column', async () => {
+    const dir = tempRepo({ 'platform.yaml': MINIMAL_PLATFORM, 'environments/prod.yaml': 'apiVersion: policy-bundle.dev/v1alpha1\nkind: Environment\nmetadata: {name: prod}\nspec:\n  extends: prodd\n' });
+    const r = await cli(['render', '--env', 'prod', '--dir', dir]);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^environments\/prod\.yaml:5:3: extends unknown environment "prodd"/m);
+  });
+
   it('reports every problem at once, not only the first', async () => {
     const dir = tempRepo({ 'platform.yaml': MINIMAL_PLATFORM.replace('ports: [http]', 'ports: [grpc]').replace('from: {workload: job-runner}', 'from: {workload: nobody}') });
     const r = await cli(['render', '--env', 'prod', '--dir', dir]);

@@ -55,6 +55,9 @@ const SIMPLE_ESCAPES: Record<string, string> = {
 };
 const HEX = /^[0-9a-fA-F]+$/;
 
+/** What pos() gives when no positions are recorded: never stored, never shown. */
+const NOWHERE: SourcePos = Object.freeze({ file: '', line: 0, column: 0 });
+
 const isEnd = (c: number) => c === 10 || c === 13 || Number.isNaN(c); // line feed, CR (always before LF), end of text
 
 class Reader {
@@ -69,10 +72,19 @@ class Reader {
     private readonly file: string,
     private readonly t: string,
     private readonly limits: Limits,
+    private readonly positions: boolean,
   ) {}
 
   private pos(offset: number): SourcePos {
-    return { file: this.file, line: this.line, column: offset - this.ls + 1 };
+    return this.positions ? { file: this.file, line: this.line, column: offset - this.ls + 1 } : NOWHERE;
+  }
+
+  private keyAt(container: object, key: string | number, pos: SourcePos): void {
+    if (this.positions) setKeyPos(container, key, pos);
+  }
+
+  private nodeAt(node: object, pos: SourcePos): void {
+    if (this.positions) setNodePos(node, pos);
   }
 
   private node(depth: number): void {
@@ -179,7 +191,7 @@ class Reader {
   private blockMap(depth: number): Record<string, unknown> {
     this.node(depth);
     const out: Record<string, unknown> = {};
-    setNodePos(out, this.pos(this.i));
+    this.nodeAt(out, this.pos(this.i));
     const col = this.i - this.ls;
     for (;;) {
       const kpos = this.pos(this.i);
@@ -204,7 +216,7 @@ class Reader {
         value = this.inline(depth + 1);
       }
       out[key] = value;
-      setKeyPos(out, key, kpos);
+      this.keyAt(out, key, kpos);
       const m = this.ind;
       if (m < col) return out;
       if (m > col || this.isDash(this.i)) bail();
@@ -214,7 +226,7 @@ class Reader {
   private blockSeq(depth: number): unknown[] {
     this.node(depth);
     const out: unknown[] = [];
-    setNodePos(out, this.pos(this.i));
+    this.nodeAt(out, this.pos(this.i));
     const col = this.i - this.ls;
     const t = this.t;
     for (;;) {
@@ -252,7 +264,7 @@ class Reader {
         }
       }
       out.push(item);
-      setKeyPos(out, index, ipos);
+      this.keyAt(out, index, ipos);
       const m = this.ind;
       if (m < col || (m === col && !this.isDash(this.i))) return out;
       if (m > col) bail();
@@ -423,7 +435,7 @@ class Reader {
     const open = this.code(this.i);
     const close = open === 123 ? 125 : 93;
     const out: unknown = open === 123 ? {} : [];
-    setNodePos(out as object, this.pos(this.i));
+    this.nodeAt(out as object, this.pos(this.i));
     this.i++;
     this.spaces();
     if (this.code(this.i) === close) {
@@ -452,13 +464,13 @@ class Reader {
           this.node(depth + 1);
           obj[key] = null;
         }
-        setKeyPos(obj, key, kpos);
+        this.keyAt(obj, key, kpos);
       } else {
         const arr = out as unknown[];
         const ipos = this.pos(this.i);
         const index = arr.length;
         arr.push(this.flowNode(depth + 1));
-        setKeyPos(arr, index, ipos);
+        this.keyAt(arr, index, ipos);
       }
       this.spaces();
       const c = this.code(this.i);
@@ -488,14 +500,14 @@ class Reader {
 }
 
 /**
- * What parseYamlFile would return for the text, with the same positions recorded, or undefined
- * when the text is not in the subset (the caller then uses the `yaml` package). Call it after the
- * size and depth prechecks.
+ * What parseYamlFile would return for the text, with the same positions recorded (none when
+ * `positions` is false), or undefined when the text is not in the subset (the caller then uses the
+ * `yaml` package). Call it after the size and depth prechecks.
  */
-export function readSimpleYaml(file: string, text: string, limits: Limits): { value: unknown } | undefined {
+export function readSimpleYaml(file: string, text: string, limits: Limits, positions = true): { value: unknown } | undefined {
   if (ODD_TEXT.test(text)) return undefined;
   try {
-    return { value: new Reader(file, text, limits).document() };
+    return { value: new Reader(file, text, limits, positions).document() };
   } catch (e) {
     if (e === BAIL) return undefined;
     throw e;

@@ -17,6 +17,8 @@ export interface SourceFile {
 
 export interface LoadedRepository {
   root: string;
+  /** source positions are recorded on the values (see loadRepository) */
+  positions: boolean;
   platform: SourceFile;
   /** repository environments by name (file basename) */
   environments: Map<string, SourceFile>;
@@ -41,19 +43,25 @@ export interface ComposedEnvironment {
 const get = (v: unknown, ...path: string[]): unknown =>
   path.reduce<unknown>((o, k) => (typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined), v);
 
-export function loadRepository(dir: string, limits: Limits = DEFAULT_LIMITS): LoadedRepository {
+/**
+ * `positions: false` reads the values without recording where each key came from: a tenth of a
+ * large render, needed only to word findings. Render and generate read so, and read the repository
+ * again with positions when there is something to say (pipeline.ts). Errors of reading itself
+ * (syntax, limits) carry their positions either way.
+ */
+export function loadRepository(dir: string, limits: Limits = DEFAULT_LIMITS, { positions = true } = {}): LoadedRepository {
   const repo = openRepository(dir, limits);
   const text = repo.read('platform.yaml');
   if (text === undefined) {
     throw new UserError({ message: `no platform.yaml in ${dir}`, hint: 'point --dir (or the Application\'s path) at the folder that holds platform.yaml' });
   }
-  const platform = { file: 'platform.yaml', value: parseYamlFile('platform.yaml', text, limits).value };
+  const platform = { file: 'platform.yaml', value: parseYamlFile('platform.yaml', text, limits, positions).value };
   const environments = new Map<string, SourceFile>();
   for (const f of repo.list('environments', '.yaml')) {
     const file = `environments/${f}`;
-    environments.set(f.slice(0, -5), { file, value: parseYamlFile(file, repo.read(file)!, limits).value });
+    environments.set(f.slice(0, -5), { file, value: parseYamlFile(file, repo.read(file)!, limits, positions).value });
   }
-  return { root: repo.root, platform, environments, templates: loadTemplates(repo) };
+  return { root: repo.root, positions, platform, environments, templates: loadTemplates(repo) };
 }
 
 function loadTemplates(repo: Repository): LoadedRepository['templates'] {

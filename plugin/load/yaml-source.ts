@@ -150,7 +150,11 @@ function parseQuietly(text: string, lineCounter: LineCounter): Document.Parsed {
   }
 }
 
-export function parseYamlFile(file: string, text: string, limits: Limits): ParsedYaml {
+/**
+ * `positions: false` records no source position on the values (load.ts: render and generate read a
+ * repository so, and read it again with positions when there is a finding to word).
+ */
+export function parseYamlFile(file: string, text: string, limits: Limits, positions = true): ParsedYaml {
   if (text.length > limits.maxFileBytes) {
     // repository.ts refuses big files before reading them; this covers text from anywhere else
     throw new UserError({ pos: { file, line: 1, column: 1 }, message: `file is ${text.length} characters, over the limit of ${limits.maxFileBytes}`, hint: 'policy files are small; split or trim it (docs/limits.md)' });
@@ -162,7 +166,7 @@ export function parseYamlFile(file: string, text: string, limits: Limits): Parse
 
   // Fast path: the common subset of YAML, read in one pass with the same values and positions
   // (fast-user-yaml.ts); anything else, and every error, goes through the `yaml` package below.
-  const simple = readSimpleYaml(file, text, limits);
+  const simple = readSimpleYaml(file, text, limits, positions);
   if (simple) return { value: simple.value, file };
 
   const lc = new LineCounter();
@@ -220,17 +224,17 @@ export function parseYamlFile(file: string, text: string, limits: Limits): Parse
     }
     if (isSeq(node)) {
       const out: unknown[] = [];
-      setNodePos(out, at());
+      if (positions) setNodePos(out, at());
       node.items.forEach((item, i) => {
         out.push(convert(item as Node, depth + 1, viaAlias));
         const r = (item as Node | null)?.range;
-        if (r) setKeyPos(out, i, pos(r[0]));
+        if (r && positions) setKeyPos(out, i, pos(r[0]));
       });
       return out;
     }
     if (isMap(node)) {
       const out: Record<string, unknown> = {};
-      setNodePos(out, at());
+      if (positions) setNodePos(out, at());
       for (const pair of node.items) {
         const keyNode = pair.key as Node | null;
         const key = isScalar(keyNode) ? keyNode.value : undefined;
@@ -247,7 +251,7 @@ export function parseYamlFile(file: string, text: string, limits: Limits): Parse
           throw new UserError({ pos: kpos, message: `YAML: duplicate key "${k}"`, hint: 'fix the YAML syntax (indentation, quotes, duplicate keys)' });
         }
         out[k] = convert(pair.value as Node | null, depth + 1, viaAlias);
-        setKeyPos(out, k, kpos);
+        if (positions) setKeyPos(out, k, kpos);
       }
       return out;
     }

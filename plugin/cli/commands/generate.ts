@@ -2,6 +2,7 @@
 // parameter `environment`, else ARGOCD_ENV_ENVIRONMENT; Istio API versions from KUBE_API_VERSIONS.
 // The working directory is the app path inside Argo CD's copy of the repository.
 import { UserError } from '../../errors.ts';
+import { DEFAULT_LIMITS } from '../../load/limits.ts';
 import { environmentNames, loadRepository } from '../../load/load.ts';
 import { buildFromLoaded } from '../../pipeline.ts';
 import { formatHuman } from '../../validate/format.ts';
@@ -43,7 +44,8 @@ export const command: Command = {
     parse(args, {}, usage);
     const fromParam = environmentParameter(io.env.ARGOCD_APP_PARAMETERS);
     const env = fromParam ?? io.env.ARGOCD_ENV_ENVIRONMENT;
-    const loaded = loadRepository(io.cwd);
+    // Without source positions: the pipeline reads again with them if it has a finding to word.
+    const loaded = loadRepository(io.cwd, DEFAULT_LIMITS, { positions: false });
     if (!env) {
       throw new UserError({
         message: 'no environment given',
