@@ -180,7 +180,8 @@ const LAUNCHER = `#!/bin/sh
 # (SIGTERM, then SIGKILL). This shell ignores those signals, so that it outlives the Node it started
 # and reaps it: an orphaned Node would be handed to the sidecar's PID 1, argocd-cmp-server, which
 # reaps no orphans, and stay a zombie holding a pid. Node resets inherited dispositions at start-up,
-# so it still stops on them.
+# so it still stops on them. (Ctrl-C and GNU timeout signal the group too; a signal sent to this
+# shell alone is ignored, and the run completes.)
 trap '' TERM INT HUP
 self=$0
 [ -L "$self" ] && self=$(readlink -f -- "$self")
