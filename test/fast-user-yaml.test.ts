@@ -2,7 +2,8 @@
 // `yaml` package. The fast reader must never change a result: whenever it returns a value, that
 // value (key order included) and every position recorded for it equal what the `yaml` path gives;
 // whenever the `yaml` path refuses a text, the fast reader returns undefined so the error is
-// worded as before. It must also take the realistic files, or there is no speed-up.
+// worded as before. It must also take the realistic files, or there is no speed-up. Read without
+// positions (render and generate), both paths give the same values and record no positions.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,9 +25,9 @@ const FILE = 'platform.yaml';
  * values nor positions but is outside the fast reader's subset, so parseYamlFile takes the `yaml`
  * path even once the fast reader is wired into it.
  */
-function viaYaml(text: string, limits: Limits): { value: unknown } | { error: unknown } {
+function viaYaml(text: string, limits: Limits, positions = true): { value: unknown } | { error: unknown } {
   try {
-    return { value: parseYamlFile(FILE, `${text}${text.endsWith('\n') || text === '' ? '' : '\n'}...\n`, limits).value };
+    return { value: parseYamlFile(FILE, `${text}${text.endsWith('\n') || text === '' ? '' : '\n'}...\n`, limits, positions).value };
   } catch (error) {
     return { error };
   }
@@ -45,16 +46,39 @@ function assertPositions(got: unknown, want: unknown, path: string, where: strin
   }
 }
 
-/** Checks the fast reader against the `yaml` path; returns whether the fast reader took the text. */
+function assertNoPositions(v: unknown, path: string, where: string): void {
+  if (typeof v !== 'object' || v === null) return;
+  assert.equal(nodePos(v), undefined, `node position recorded at ${path} ${where}`);
+  for (const [k, x] of Object.entries(v)) {
+    assert.equal(keyPos(v, Array.isArray(v) ? Number(k) : k), undefined, `key position recorded for ${path}.${k} ${where}`);
+    assertNoPositions(x, `${path}.${k}`, where);
+  }
+}
+
+/**
+ * Checks the fast reader against the `yaml` path; returns whether the fast reader took the text.
+ * Read without positions (what render and generate do), both give the same values and record none.
+ */
 function check(text: string, limits: Limits = DEFAULT_LIMITS): boolean {
   const where = `for ${JSON.stringify(text).slice(0, 600)}`;
   const fast = readSimpleYaml(FILE, text, limits);
   const want = viaYaml(text, limits);
-  if (fast === undefined) return false;
+  if (fast === undefined) {
+    assert.equal(readSimpleYaml(FILE, text, limits, false), undefined, `taken without positions only ${where}`);
+    return false;
+  }
   assert.ok('value' in want, `fast reader took a text the yaml path refuses (${String((want as { error: unknown }).error)}) ${where}`);
   assert.deepStrictEqual(fast.value, want.value, where);
   assert.deepStrictEqual(order(fast.value), order(want.value), `key order ${where}`);
   assertPositions(fast.value, want.value, '$', where);
+  const bare = readSimpleYaml(FILE, text, limits, false);
+  assert.ok(bare, `not taken without positions ${where}`);
+  assert.deepStrictEqual(order(bare.value), order(fast.value), `values without positions ${where}`);
+  assertNoPositions(bare.value, '$', where);
+  const bareYaml = viaYaml(text, limits, false);
+  assert.ok('value' in bareYaml, `the yaml path refuses the text without positions ${where}`);
+  assert.deepStrictEqual(order(bareYaml.value), order(want.value), `yaml path values without positions ${where}`);
+  assertNoPositions(bareYaml.value, '$', where);
   return true;
 }
 
