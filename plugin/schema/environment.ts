@@ -1,13 +1,13 @@
 // kind: Environment — an overlay: the baseline's policy knobs and a patch over the platform.
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { API_VERSION } from './platform.ts';
 import { dnsLabel } from './kubernetes-names.ts';
 
-const wave = z.number().int().min(-1000).max(1000);
+const wave = z.number().check(z.int(), z.gte(-1000), z.lte(1000));
 
 /** One factory for both shapes: the resolved policy (every knob set) and an overlay (any subset). */
 function policyShape<T extends boolean>(complete: T) {
-  const o = <S extends z.ZodType>(s: S) => (complete ? s : s.optional()) as T extends true ? S : z.ZodOptional<S>;
+  const o = <S extends z.ZodMiniType>(s: S) => (complete ? s : z.optional(s)) as T extends true ? S : z.ZodMiniOptional<S>;
   return z.strictObject({
     /** which directions are default-deny in every managed namespace */
     defaultDeny: o(z.strictObject({ ingress: o(z.boolean()), egress: o(z.boolean()) })),
@@ -44,14 +44,15 @@ export const environmentDoc = z.strictObject({
   apiVersion: z.literal(API_VERSION),
   kind: z.literal('Environment'),
   metadata: z.strictObject({ name: dnsLabel }),
-  spec: z
-    .strictObject({
-      extends: dnsLabel.optional(),
-      policy: policyOverlay.optional(),
+  spec: z._default(
+    z.strictObject({
+      extends: z.optional(dnsLabel),
+      policy: z.optional(policyOverlay),
       /** a patch over platform.yaml's spec, merged by the rules of docs/environments.md */
-      platform: z.record(z.string(), z.unknown()).optional(),
-    })
-    .default({}),
+      platform: z.optional(z.record(z.string(), z.unknown())),
+    }),
+    {},
+  ),
 });
 
 export type Policy = z.infer<typeof policy>;

@@ -1,11 +1,11 @@
 // zod issues → findings at the user's line. Unknown keys point at the key itself.
-import type { z } from 'zod';
+import type { core } from 'zod/mini';
 import type { SourcePos } from '../errors.ts';
 import { posAt } from '../load/located.ts';
 import type { FindingList } from './finding.ts';
 
 export function reportSchemaIssues(
-  error: z.ZodError,
+  error: { issues: core.$ZodIssue[] },
   root: unknown,
   fallback: SourcePos,
   prefix: string,
@@ -26,7 +26,7 @@ export function reportSchemaIssues(
       const [best, second] = branches.sort((a, b) => a.length - b.length);
       if (best && (!second || best.length < second.length)) {
         const nested = best.map((i) => ({ ...i, path: [...issue.path, ...i.path] }));
-        reportSchemaIssues({ issues: nested } as unknown as z.ZodError, root, fallback, prefix, f);
+        reportSchemaIssues({ issues: nested as core.$ZodIssue[] }, root, fallback, prefix, f);
         continue;
       }
     }
@@ -39,7 +39,7 @@ export function reportSchemaIssues(
   }
 }
 
-function hintFor(issue: z.core.$ZodIssue): string {
+function hintFor(issue: core.$ZodIssue): string {
   if (issue.code === 'invalid_value') return `allowed values: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
   if (issue.code === 'invalid_type') return `expected ${issue.expected}`;
   if (issue.code === 'invalid_key') return 'rename the key';
