@@ -12,6 +12,8 @@
 // Start-up cost is mostly reading, compiling and evaluating the modules a command loads, so the
 // bundle leaves out what the CLI never runs (docs/performance.md):
 //   - zod's 60 translations of its error messages (only English is used; never z.config(locales.xx));
+//   - `source-map`, which Handlebars' template compiler uses only when present (it has its own
+//     plain-string fallback, and the plugin never asks for source maps);
 //   - the five draft-2019 JSON-schema formats of @kubernetes-models/validate (iri, duration,
 //     idn-email, idn-hostname, iri-reference), which pull in uri-js, punycode, an SMTP grammar and
 //     IANA scheme tables: no validator the plugin bundles refers to them (checked below: the build
@@ -92,6 +94,11 @@ const lean = {
       if (out === src || out.includes('draft2019')) throw new Error(`${a.path}: unexpected content; update the lean plugin in scripts/build.mjs`);
       return { contents: out, loader: 'js' };
     });
+    // Handlebars' code generator takes SourceNode from `source-map` when it can require it, and has
+    // its own plain-string SourceNode otherwise: the compiled template is the same text, only
+    // without a source map, which the plugin never asks for. So `source-map` is not bundled.
+    b.onResolve({ filter: /^source-map$/ }, () => ({ path: 'source-map', namespace: 'policy-bundle-empty' }));
+    b.onLoad({ filter: /.*/, namespace: 'policy-bundle-empty' }, () => ({ contents: 'module.exports = {};\n', loader: 'js' }));
     // Record the formats every bundled validator refers to.
     b.onLoad({ filter: /[\\/]_schemas[\\/][^\\/]+\.js$/ }, (a) => {
       const src = readFileSync(a.path, 'utf8');
