@@ -4,14 +4,21 @@
 import { writeSync } from 'node:fs';
 import { format } from 'node:util';
 import { sanitize } from '../errors.ts';
+import { fdOutput } from './fd-output.ts';
 import { describeError, run } from './main.ts';
 
 /** argv: the command-line arguments after the executable (and script) names. */
 export async function runProcess(argv: string[]): Promise<void> {
   const debug = argv.includes('--debug');
+  const stderr = fdOutput(2, () => undefined); // stderr is gone too: nowhere left to say so
+  // The reader went away (`| head`, a cancelled request): say so once, fail, do not crash.
+  const stdout = fdOutput(1, (err) => {
+    stderr.write(`policy-bundle: cannot write the output: ${sanitize(err.code ?? err.message)}\n`);
+    process.exitCode = 2;
+  });
   // stdout carries the bundle and nothing else: a stray console.log (a dependency's warning, say)
   // would become a document Argo CD cannot read. Everything else goes to stderr.
-  for (const m of ['log', 'info', 'debug', 'warn', 'trace'] as const) console[m] = (...a: unknown[]) => void process.stderr.write(`${format(...a)}\n`);
+  for (const m of ['log', 'info', 'debug', 'warn', 'trace'] as const) console[m] = (...a: unknown[]) => void stderr.write(`${format(...a)}\n`);
   // A crash outside run() (a callback, a rejected promise nobody awaited) still gets one paragraph
   // and a non-zero exit, never Node's stack dump; stdout may be incomplete then, but the exit
   // status fails the request, so Argo CD never uses it.
@@ -24,24 +31,10 @@ export async function runProcess(argv: string[]): Promise<void> {
   };
   process.on('uncaughtException', crash);
   process.on('unhandledRejection', crash);
-  // The reader went away (`| head`, a cancelled request): say so once, fail, do not crash.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (process.exitCode === undefined || process.exitCode === 0) {
-      try {
-        writeSync(2, `policy-bundle: cannot write the output: ${sanitize(err.code ?? err.message)}\n`);
-      } catch {
-        /* stderr is gone too */
-      }
-      process.exitCode = 2;
-    }
-  });
-  const code = await run({ argv, env: process.env, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr });
+  const code = await run({ argv, env: process.env, cwd: process.cwd(), stdout, stderr });
   if (process.exitCode === undefined || process.exitCode === 0) process.exitCode = code;
-  // Exit once stdout has taken everything (callbacks run in write order), not when the event loop
-  // drains: V8 may still be optimizing a hot function on another thread, and a natural exit waits
-  // ~10 ms for that work to finish only to throw it away. On a write error the 'error' handler
-  // above reports it and sets the status; the process then ends by itself.
-  process.stdout.write('', (err) => {
-    if (!err) process.exit();
-  });
+  // Everything is written (fd-output.ts writes synchronously): exit now, not when the event loop
+  // drains. V8 may still be optimizing a hot function on another thread, and a natural exit waits
+  // ~10 ms for that work to finish only to throw it away.
+  process.exit();
 }
