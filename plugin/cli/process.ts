@@ -1,7 +1,6 @@
 // The policy-bundle process: wires the real stdout, stderr, exit status and crash handling around
 // run(). Shared by the executable's two entry points, bin.ts (the plain bundle) and snapshot.ts
 // (the start-up snapshot), which call runProcess() once per process.
-import { writeSync } from 'node:fs';
 import { format } from 'node:util';
 import { sanitize } from '../errors.ts';
 import { fdOutput } from './fd-output.ts';
@@ -24,7 +23,7 @@ export async function runProcess(argv: string[]): Promise<void> {
   // status fails the request, so Argo CD never uses it.
   const crash = (err: unknown) => {
     try {
-      writeSync(2, describeError(err, 3) + (debug && err instanceof Error && err.stack ? `${err.stack}\n` : ''));
+      stderr.write(describeError(err, 3) + (debug && err instanceof Error && err.stack ? `${err.stack}\n` : ''));
     } finally {
       process.exit(3);
     }
