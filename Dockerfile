@@ -20,14 +20,15 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-# Produces dist/: the launcher policy-bundle, the start-up snapshot policy-bundle.blob (built by
-# this image's node, the one that runs it) and the plain bundle policy-bundle.mjs (+ chunks/), with
-# every runtime dependency bundled and the built-in environments/ and templates/ embedded.
+# Produces dist/: the launcher policy-bundle; policy-bundle-sea, a single executable (a copy of this
+# image's node carrying the CLI's start-up snapshot, ~120 MB); and the plain bundle
+# policy-bundle.mjs (+ chunks/) for when NODE_OPTIONS is set. Every runtime dependency is bundled
+# and the built-in environments/ and templates/ are embedded.
 RUN npm run build
 
 # ---- runtime: node + dist/ only ---------------------------------------------------------------
 FROM ${BASE}
-# The CLI starts from its V8 start-up snapshot (dist/policy-bundle.blob): nothing is compiled at
+# The CLI starts from its V8 start-up snapshot (in dist/policy-bundle-sea): nothing is compiled at
 # run time, so no compile cache is kept. Leave NODE_OPTIONS unset: with it, the launcher runs the
 # plain bundle instead (docs/performance.md).
 ENV NODE_ENV=production
@@ -48,14 +49,14 @@ COPY --from=build /src/dist/ ./dist/
 COPY examples/ ./examples/
 # Where argocd-cmp-server reads its configuration.
 COPY plugin.yaml /home/argocd/cmp-server/config/plugin.yaml
-RUN chmod 0755 dist/policy-bundle dist/policy-bundle.mjs \
+RUN chmod 0755 dist/policy-bundle dist/policy-bundle-sea dist/policy-bundle.mjs \
  && ln -s /opt/policy-bundle/dist/policy-bundle /usr/local/bin/policy-bundle
 
 # Smoke test as uid 999, through every command the CMP server runs: fails the build if dist/ cannot
-# render the example without node_modules, or if this node does not load the snapshot (the launcher
-# would then say so on stderr, and run slower).
+# render the example without node_modules, if there is no single executable (the launcher would
+# run the plain bundle, slower), or if the launcher says it ran without the start-up snapshot.
 USER 999
-RUN set -e; cd examples/practicus; \
+RUN set -e; test -x dist/policy-bundle-sea; cd examples/practicus; \
     policy-bundle --help >/dev/null; \
     policy-bundle parameters >/dev/null 2>/tmp/stderr; \
     for env in dev staging prod; do policy-bundle render --env "$env" >/dev/null 2>>/tmp/stderr; done; \

@@ -213,6 +213,11 @@ if (repos.seed) {
     { name: `render --env prod (seed: ${repos.seed.counts.modules} modules, ${repos.seed.counts.workloads} workloads, ${repos.seed.counts.flows} flows)`, ...render(repos.seed.dir), target: 'seed' },
     { name: 'plain bundle, no snapshot: `node policy-bundle.mjs render --env prod` (examples/practicus)', argv: [process.execPath, bundle, 'render', '--env', 'prod', '--dir', practicus] },
   ];
+  // Where no single executable can be built, the launcher starts `node --snapshot-blob` instead.
+  const blobDist = join(work, 'dist-blob');
+  const blobBuilt = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--no-sea', '--outdir', blobDist], { encoding: 'utf8' });
+  if (blobBuilt.status !== 0) throw new Error(`build --no-sea failed: ${blobBuilt.stderr}`);
+  cmds.push({ name: 'snapshot blob (build --no-sea): `node --snapshot-blob` render (examples/practicus)', argv: [join(blobDist, 'policy-bundle'), 'render', '--env', 'prod', '--dir', practicus] });
   let kz;
   if (hasKubectl) {
     kz = kustomizeLayout();
@@ -227,7 +232,7 @@ if (repos.seed) {
     if (built.status !== 0) throw new Error(`build with ${node} failed: ${built.stderr}`);
     const env = { PATH: `${dirname(node)}:${cleanEnv.PATH}` };
     cmds.push({ name: `${v}: node -e 0`, argv: [node, '-e', '0'], env });
-    cmds.push({ name: `${v}: render (examples/practicus), its own start-up snapshot`, argv: [join(dist, 'policy-bundle'), 'render', '--env', 'prod', '--dir', practicus], env });
+    cmds.push({ name: `${v}: render (examples/practicus), its own build (the launcher: single executable)`, argv: [join(dist, 'policy-bundle'), 'render', '--env', 'prod', '--dir', practicus], env });
     cmds.push({ name: `${v}: plain bundle (examples/practicus), warm NODE_COMPILE_CACHE`, argv: [node, join(dist, 'policy-bundle.mjs'), 'render', '--env', 'prod', '--dir', practicus], env: { ...env, NODE_COMPILE_CACHE: cache } });
   }
   log(`seed: ${SIZES.seed.runs} rounds of ${cmds.length} commands`);

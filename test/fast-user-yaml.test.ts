@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Document, isCollection, stringify, visit, type ToStringOptions } from 'yaml';
-// @ts-expect-error: plain JavaScript module without types
 import { generatePlatform } from '../bench/generate.mjs';
 import { readSimpleYaml, resolvePlain } from '../plugin/load/fast-user-yaml.ts';
 import { DEFAULT_LIMITS, type Limits } from '../plugin/load/limits.ts';
@@ -102,7 +101,7 @@ describe('fast user YAML reader: realistic files', () => {
       { modules: 20, workloadsPerModule: 4, flows: 300, seed: 7 },
       { modules: 200, workloadsPerModule: 10, flows: 5000 },
     ]) {
-      const g = generatePlatform(o) as { files: Record<string, string> };
+      const g = generatePlatform(o);
       for (const [name, text] of Object.entries(g.files)) assert.ok(check(text), `fell back on ${name} of ${JSON.stringify(o)}`);
     }
   });
@@ -124,7 +123,7 @@ describe('fast user YAML reader: realistic files', () => {
   });
 
   it('is much faster than the yaml package on a large platform', () => {
-    const text = (generatePlatform({ modules: 200, workloadsPerModule: 10, flows: 5000 }) as { files: Record<string, string> }).files['platform.yaml']!;
+    const text = generatePlatform({ modules: 200, workloadsPerModule: 10, flows: 5000 }).files['platform.yaml']!;
     const time = (f: () => unknown) => {
       const t0 = performance.now();
       f();
@@ -351,7 +350,7 @@ describe('fast user YAML reader: mutated realistic files', () => {
   // differently. Whatever the mutation, the fast reader agrees with the yaml path or falls back.
   const sources = [
     readFileSync(join(PRACTICUS, 'platform.yaml'), 'utf8').split('\n').slice(0, 60).join('\n'),
-    (generatePlatform({ modules: 3, workloadsPerModule: 2, flows: 6 }) as { files: Record<string, string> }).files['platform.yaml']!,
+    generatePlatform({ modules: 3, workloadsPerModule: 2, flows: 6 }).files['platform.yaml']!,
     '# c\nlist:\n- a\n-\n- - b\n  - c: d\n    e:\n    - f\n    g: {h: i, j: [k, "l", \'m\']}\n-   # c\n  n: o\nempty:\nquoted: "p:q" # c\n',
   ];
   const mutation = fc.tuple(

@@ -174,7 +174,7 @@ describe('the sidecar image (Dockerfile, built with build-image.sh)', { timeout:
         opt: fs.readdirSync('/opt/policy-bundle').sort(),
         bin: fs.realpathSync('/usr/local/bin/policy-bundle'),
         distWritable: writable('/opt/policy-bundle/dist'),
-        binWritable: ['policy-bundle', 'policy-bundle.blob', 'policy-bundle.mjs'].some((f) => writable('/opt/policy-bundle/dist/' + f)),
+        binWritable: ['policy-bundle', 'policy-bundle-sea', 'policy-bundle.mjs'].some((f) => writable('/opt/policy-bundle/dist/' + f)),
         dist: fs.readdirSync('/opt/policy-bundle/dist').sort(),
         pluginYaml: fs.readFileSync('/home/argocd/cmp-server/config/plugin.yaml', 'utf8'),
         generate: { status: generate.status, stdout: generate.stdout, stderr: generate.stderr },
@@ -185,7 +185,7 @@ describe('the sidecar image (Dockerfile, built with build-image.sh)', { timeout:
     assertRan(run, 'the layout probe');
     const facts = JSON.parse(cliOutput(run).trim().split('\n').pop()!);
     assert.deepEqual(facts.opt, ['dist', 'examples'], 'production content only (no node_modules, no sources)');
-    assert.deepEqual(facts.dist, ['chunks', 'policy-bundle', 'policy-bundle.blob', 'policy-bundle.mjs'], 'the launcher, the start-up snapshot and the plain bundle');
+    assert.deepEqual(facts.dist, ['chunks', 'policy-bundle', 'policy-bundle-sea', 'policy-bundle.mjs'], 'the launcher, the single executable with the start-up snapshot, and the plain bundle');
     assert.equal(facts.bin, '/opt/policy-bundle/dist/policy-bundle', 'the launcher is on PATH');
     assert.equal(facts.distWritable, false, 'uid 999 must not be able to change the plugin');
     assert.equal(facts.binWritable, false);

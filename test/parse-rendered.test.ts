@@ -4,10 +4,9 @@
 // same key order, same errors). It must also actually take every built-in template's output,
 // or the hot path would silently be the slow one.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
+import { generatePlatform } from '../bench/generate.mjs';
 import { parseTemplateYaml } from '../plugin/check/fast-yaml.ts';
 import { parseRendered, parseRenderedWithYaml } from '../plugin/check/parse-rendered.ts';
 import { loadRepository } from '../plugin/load/load.ts';
@@ -16,7 +15,7 @@ import { planBundle } from '../plugin/plan/plan.ts';
 import { jsonScalar } from '../plugin/render/json-scalar.ts';
 import { renderResources } from '../plugin/render/render.ts';
 import { loadTemplates } from '../plugin/render/templates.ts';
-import { PRACTICUS, PROJECT, tempRepo } from './helpers/cli.ts';
+import { PRACTICUS, tempRepo } from './helpers/cli.ts';
 
 type Result = ReturnType<typeof parseRendered>;
 
@@ -37,16 +36,14 @@ async function renderedTexts(dir: string, env: string, istio: 'v1' | 'v1beta1'):
   return renderResources(planned, await loadTemplates(new Map()), new Map()).map((r) => r.text);
 }
 
-async function syntheticRepo(): Promise<string> {
-  const url = pathToFileURL(join(PROJECT, 'bench', 'generate.mjs')).href;
-  const gen = (await import(url)) as { generatePlatform(o: { modules: number; workloadsPerModule: number; flows: number; seed?: number }): { files: Record<string, string> } };
-  return tempRepo(gen.generatePlatform({ modules: 12, workloadsPerModule: 4, flows: 120, seed: 7 }).files);
+function syntheticRepo(): string {
+  return tempRepo(generatePlatform({ modules: 12, workloadsPerModule: 4, flows: 120, seed: 7 }).files);
 }
 
 describe('parseRendered: the fast reader of built-in template output', () => {
   it('reads every resource the built-in templates render exactly as the yaml package does, without falling back', async () => {
     // GIVEN the example repository and a synthetic one with every flow shape, in every environment and Istio version
-    const repos = [PRACTICUS, await syntheticRepo()];
+    const repos = [PRACTICUS, syntheticRepo()];
     let n = 0;
     for (const dir of repos) {
       for (const env of ['dev', 'staging', 'prod']) {

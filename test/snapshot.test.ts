@@ -1,17 +1,27 @@
-// The executable as shipped: dist/policy-bundle, a launcher that starts Node from the start-up
-// snapshot (dist/policy-bundle.blob) and falls back to the plain bundle (dist/policy-bundle.mjs).
-// Whatever path it takes, a user sees the same bytes, the same messages and the same exit status
-// as the CLI run in-process from the sources.
+// The executable as shipped: dist/policy-bundle, a launcher that starts the CLI from its start-up
+// snapshot, carried by a single executable (dist/policy-bundle-sea) or, where none could be built
+// (`build --no-sea`), by a blob that `node --snapshot-blob` loads (policy-bundle.blob); it falls
+// back to the plain bundle (dist/policy-bundle.mjs). Whatever path it takes, a user sees the same
+// bytes, the same messages and the same exit status as the CLI run in-process from the sources.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { generatePlatform } from '../bench/generate.mjs';
 import { cli, CLI, CLI_BUNDLE, MINIMAL_PLATFORM, PRACTICUS, PROJECT, tempRepo } from './helpers/cli.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'pb-snapshot-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
+const SEA = join(PROJECT, 'dist', 'policy-bundle-sea');
+/** A build with --no-sea: the launcher starts `node --snapshot-blob`. */
+const BLOB_DIST = join(scratch, 'dist-blob');
+const BLOB_CLI = join(BLOB_DIST, 'policy-bundle');
+before(() => {
+  const r = spawnSync(process.execPath, [join(PROJECT, 'scripts', 'build.mjs'), '--no-sea', '--outdir', BLOB_DIST], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+});
 
 interface Out {
   code: number | null;
@@ -22,6 +32,16 @@ interface Out {
 function exec(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}): Out {
   const r = spawnSync(cmd, args, { cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A `node` first on PATH that logs its arguments, then runs this Node: how the launcher called it. */
+function recordingNode(name: string): { env: Record<string, string>; calls: () => string[] } {
+  const bin = join(scratch, name);
+  mkdirSync(bin);
+  const log = join(scratch, `${name}.log`);
+  writeFileSync(log, '');
+  writeFileSync(join(bin, 'node'), `#!/bin/sh\necho "$*" >> '${log}'\nexec '${process.execPath}' "$@"\n`, { mode: 0o755 });
+  return { env: { PATH: `${bin}:${process.env.PATH}` }, calls: () => readFileSync(log, 'utf8').split('\n').filter(Boolean) };
 }
 
 const minimal = tempRepo({ 'platform.yaml': MINIMAL_PLATFORM });
@@ -43,50 +63,82 @@ const CASES: { what: string; argv: string[]; cwd: string }[] = [
   { what: 'render --help (an option Node itself also knows)', argv: ['render', '--help'], cwd: PRACTICUS },
 ];
 
-describe('the launcher and its start-up snapshot', () => {
-  for (const c of CASES) {
-    it(`${c.what}: same output and exit status as the in-process CLI`, async () => {
-      const expected = await cli(c.argv, { cwd: c.cwd });
-      const got = exec(CLI, c.argv, c.cwd);
-      assert.equal(got.stderr, expected.stderr);
-      assert.equal(got.stdout, expected.stdout);
-      assert.equal(got.code, expected.code);
-    });
-  }
-
-  it('reads the process environment of the call, not of the build (generate takes ARGOCD_ENV_ENVIRONMENT)', async () => {
-    for (const env of ['dev', 'prod']) {
-      const got = exec(CLI, ['generate'], PRACTICUS, { ARGOCD_ENV_ENVIRONMENT: env });
-      assert.equal(got.code, 0, got.stderr);
-      assert.equal(got.stdout, (await cli(['render', '--env', env], { cwd: PRACTICUS })).stdout);
+for (const [path, launcher] of [
+  ['the single executable', CLI],
+  ['the snapshot blob (build --no-sea)', BLOB_CLI],
+] as const) {
+  describe(`the launcher, through ${path}`, () => {
+    for (const c of CASES) {
+      it(`${c.what}: same output and exit status as the in-process CLI`, async () => {
+        const expected = await cli(c.argv, { cwd: c.cwd });
+        const got = exec(launcher, c.argv, c.cwd);
+        assert.equal(got.stderr, expected.stderr);
+        assert.equal(got.stdout, expected.stdout);
+        assert.equal(got.code, expected.code);
+      });
     }
-  });
 
-  it('works when called through a symlink from another directory (as /usr/local/bin/policy-bundle in the image)', () => {
-    const bin = join(scratch, 'bin');
-    mkdirSync(bin);
-    symlinkSync(CLI, join(bin, 'policy-bundle'));
-    const got = exec('policy-bundle', ['render', '--env', 'prod'], PRACTICUS, { PATH: `${bin}:${process.env.PATH}` });
+    it('reads the process environment of the call, not of the build (generate takes ARGOCD_ENV_ENVIRONMENT)', async () => {
+      for (const env of ['dev', 'prod']) {
+        const got = exec(launcher, ['generate'], PRACTICUS, { ARGOCD_ENV_ENVIRONMENT: env });
+        assert.equal(got.code, 0, got.stderr);
+        assert.equal(got.stdout, (await cli(['render', '--env', env], { cwd: PRACTICUS })).stdout);
+      }
+    });
+
+    it('works when called through a symlink from another directory (as /usr/local/bin/policy-bundle in the image)', () => {
+      const bin = mkdtempSync(join(scratch, 'bin-'));
+      symlinkSync(launcher, join(bin, 'policy-bundle'));
+      const got = exec('policy-bundle', ['render', '--env', 'prod'], PRACTICUS, { PATH: `${bin}:${process.env.PATH}` });
+      assert.equal(got.code, 0, got.stderr);
+      assert.equal(got.stdout, exec(process.execPath, [CLI_BUNDLE, 'render', '--env', 'prod'], PRACTICUS).stdout);
+    });
+  });
+}
+
+describe('the launcher', () => {
+  it('runs the single executable that the build made on Linux, and no other Node', () => {
+    assert.ok(existsSync(SEA), 'npm run build makes dist/policy-bundle-sea on Linux');
+    const node = recordingNode('unused-node');
+    const got = exec(CLI, ['render', '--env', 'prod'], PRACTICUS, node.env);
     assert.equal(got.code, 0, got.stderr);
     assert.equal(got.stdout, exec(process.execPath, [CLI_BUNDLE, 'render', '--env', 'prod'], PRACTICUS).stdout);
+    assert.deepEqual(node.calls(), []);
   });
 
-  it('starts Node once, from the snapshot (a `node` on PATH that records how it was called)', () => {
-    const bin = join(scratch, 'recording-node');
-    mkdirSync(bin);
-    const log = join(scratch, 'node-calls');
-    writeFileSync(join(bin, 'node'), `#!/bin/sh\necho "$*" >> '${log}'\nexec '${process.execPath}' "$@"\n`, { mode: 0o755 });
-    const got = exec(CLI, ['render', '--env', 'prod'], PRACTICUS, { PATH: `${bin}:${process.env.PATH}` });
+  it('becomes the single executable (exec): a signal to the process group stops it, and there is no child to orphan', async () => {
+    // A render long enough (~1 s) to be caught running.
+    const big = tempRepo(generatePlatform({ modules: 200, workloadsPerModule: 10, flows: 5000 }).files);
+    const child = spawn(CLI, ['render', '--env', 'prod'], { cwd: big, env: { PATH: process.env.PATH }, stdio: 'ignore', detached: true });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    const exe = () => {
+      try {
+        return readlinkSync(`/proc/${child.pid}/exe`);
+      } catch {
+        return undefined;
+      }
+    };
+    while (exe() !== SEA) {
+      assert.equal(child.exitCode, null, 'the render ended before the launcher was seen to become the single executable');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    process.kill(-child.pid!, 'SIGTERM');
+    // Killed by the signal, not finished: the launcher's own signal handling is not inherited.
+    assert.deepEqual(await exited, { code: null, signal: 'SIGTERM' });
+  });
+
+  it('starts Node once, from the blob, where there is no single executable', () => {
+    const node = recordingNode('recording-node');
+    const got = exec(BLOB_CLI, ['render', '--env', 'prod'], PRACTICUS, node.env);
     assert.equal(got.code, 0, got.stderr);
-    assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), [`--snapshot-blob ${join(PROJECT, 'dist', 'policy-bundle.blob')} -- render --env prod`]);
+    assert.deepEqual(node.calls(), [`--snapshot-blob ${join(BLOB_DIST, 'policy-bundle.blob')} -- render --env prod`]);
     // A failure of the CLI itself (exit 2) is passed on as it is, never retried without the snapshot.
-    writeFileSync(log, '');
-    const failed = exec(CLI, ['render', '--env', 'qa'], PRACTICUS, { PATH: `${bin}:${process.env.PATH}` });
+    const failed = exec(BLOB_CLI, ['render', '--env', 'qa'], PRACTICUS, node.env);
     assert.equal(failed.code, 2);
-    assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), [`--snapshot-blob ${join(PROJECT, 'dist', 'policy-bundle.blob')} -- render --env qa`]);
+    assert.deepEqual(node.calls().slice(1), [`--snapshot-blob ${join(BLOB_DIST, 'policy-bundle.blob')} -- render --env qa`]);
   });
 
-  it('outlives and reaps the Node it started when Argo CD signals the process group (no orphan for PID 1)', async () => {
+  it('from the blob, outlives and reaps the Node it started when Argo CD signals the process group (no orphan for PID 1)', async () => {
     // argocd-cmp-server, PID 1 of the sidecar, reaps no orphans: a Node left behind by a launcher
     // that died first would stay a zombie. This `node` takes 300 ms to stop after SIGTERM.
     const bin = join(scratch, 'slow-node');
@@ -105,7 +157,7 @@ describe('the launcher and its start-up snapshot', () => {
       ].join('\n'),
       { mode: 0o755 },
     );
-    const child = spawn(CLI, ['render', '--env', 'prod'], { cwd: PRACTICUS, env: { PATH: `${bin}:${process.env.PATH}` }, stdio: 'ignore', detached: true });
+    const child = spawn(BLOB_CLI, ['render', '--env', 'prod'], { cwd: PRACTICUS, env: { PATH: `${bin}:${process.env.PATH}` }, stdio: 'ignore', detached: true });
     const exited = new Promise<{ code: number | null; nodeStopped: boolean }>((resolve) => child.on('exit', (code) => resolve({ code, nodeStopped: existsSync(stopped) })));
     while (!existsSync(ready)) await new Promise((r) => setTimeout(r, 20));
     process.kill(-child.pid!, 'SIGTERM');
@@ -123,9 +175,9 @@ describe('the launcher and its start-up snapshot', () => {
   });
 
   it('falls back to the plain bundle, saying so, when Node refuses the snapshot (another Node built it)', () => {
-    // A copy of dist/ whose blob was built with other V8 flags: Node checks them like its version.
-    const dist = join(scratch, 'dist');
-    cpSync(join(PROJECT, 'dist'), dist, { recursive: true });
+    // A copy of the blob build whose blob was built with other V8 flags: Node checks them like its version.
+    const dist = join(scratch, 'dist-foreign-blob');
+    cpSync(BLOB_DIST, dist, { recursive: true });
     writeFileSync(join(scratch, 'other.cjs'), "require('node:v8').startupSnapshot.setDeserializeMainFunction(() => {});\n");
     const built = exec(process.execPath, ['--max-semi-space-size=2', '--snapshot-blob', join(dist, 'policy-bundle.blob'), '--build-snapshot', 'other.cjs'], scratch);
     assert.equal(built.code, 0, built.stderr);
@@ -134,7 +186,7 @@ describe('the launcher and its start-up snapshot', () => {
     assert.match(got.stderr, /cannot load the start-up snapshot .*running without it/);
     assert.equal(got.stdout, exec(process.execPath, [CLI_BUNDLE, 'render', '--env', 'prod'], PRACTICUS).stdout);
     // A failure of the CLI itself is never mistaken for a refused snapshot: no second run.
-    const failed = exec(CLI, ['render', '--env', 'qa'], PRACTICUS);
+    const failed = exec(BLOB_CLI, ['render', '--env', 'qa'], PRACTICUS);
     assert.equal(failed.code, 2);
     assert.doesNotMatch(failed.stderr, /start-up snapshot/);
   });

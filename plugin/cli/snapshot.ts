@@ -1,8 +1,9 @@
-// The start-up snapshot (dist/policy-bundle.blob): a V8 heap in which the CLI is already loaded,
-// so a run starts with every module evaluated, every schema built and the code of a whole render
-// compiled, instead of reading, compiling and evaluating ~600 KB of JavaScript on every call.
-// scripts/build.mjs bundles this file as one CommonJS script, runs it once under
-// `node --build-snapshot`, and dist/policy-bundle (the launcher) starts `node --snapshot-blob`.
+// The start-up snapshot: a V8 heap in which the CLI is already loaded, so a run starts with every
+// module evaluated, every schema built and the code of a whole render compiled, instead of
+// reading, compiling and evaluating ~600 KB of JavaScript on every call. scripts/build.mjs bundles
+// this file as one CommonJS script and builds the snapshot from it, into a single executable
+// (dist/policy-bundle-sea: a copy of Node carrying the snapshot) where it can, else into a blob
+// (dist/policy-bundle.blob) that dist/policy-bundle, the launcher, starts with `node --snapshot-blob`.
 //
 // Building: this file loads every command and validator, then renders PB_SNAPSHOT_WARM_UP (the
 // example repository) in every environment, so that V8 keeps the bytecode of the whole pipeline.
@@ -48,4 +49,13 @@ warmUp(dir).catch((err: unknown) => {
   process.exitCode = 1;
 });
 
-v8.startupSnapshot.setDeserializeMainFunction(() => void runProcess(process.argv.slice(1)));
+/**
+ * Where the CLI's arguments start: `node --snapshot-blob <blob> -- <args>` gives [node, ...args]; a
+ * single executable (dist/policy-bundle-sea) repeats its own path, [exe, exe, ...args]. Asked at
+ * run time: node:sea says what this process is, never what the build was.
+ */
+function firstArgument(): number {
+  return process.getBuiltinModule?.('node:sea')?.isSea() ? 2 : 1;
+}
+
+v8.startupSnapshot.setDeserializeMainFunction(() => void runProcess(process.argv.slice(firstArgument())));

@@ -8,7 +8,7 @@ import { run } from '../../plugin/cli/main.ts';
 
 export const PROJECT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const PRACTICUS = join(PROJECT, 'examples', 'practicus');
-/** The built executable as Argo CD runs it: the launcher, which starts Node from the start-up snapshot. */
+/** The built executable as Argo CD runs it: the launcher, which becomes the single executable carrying the start-up snapshot. */
 export const CLI = join(PROJECT, 'dist', 'policy-bundle');
 /** The plain bundle the launcher falls back to. */
 export const CLI_BUNDLE = join(PROJECT, 'dist', 'policy-bundle.mjs');
