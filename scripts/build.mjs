@@ -288,7 +288,13 @@ if (!process.argv.includes('--no-snapshot')) {
       if (r.status !== 0) throw new Error(`building the start-up snapshot failed (exit ${r.status}):\n${r.stderr}`);
       if (!process.argv.includes('--no-sea')) process.stderr.write(`build: no single executable ${noSea}: dist/policy-bundle starts node --snapshot-blob instead (docs/performance.md)\n`);
     } else {
-      await buildSingleExecutable(script, work, env);
+      try {
+        await buildSingleExecutable(script, work, env);
+      } catch (err) {
+        // postject's WebAssembly runtime rethrows whatever escapes from here with its own trace.
+        process.stderr.write(`build: ${err instanceof Error ? err.message : err}\n`);
+        process.exitCode = 1;
+      }
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
