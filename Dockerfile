@@ -21,7 +21,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 # Produces dist/: the launcher policy-bundle; policy-bundle-sea, a single executable (a copy of this
-# image's node carrying the CLI's start-up snapshot, ~120 MB); and the plain bundle
+# image's node carrying the CLI's start-up snapshot, ~130 MB); and the plain bundle
 # policy-bundle.mjs (+ chunks/) for when NODE_OPTIONS is set. Every runtime dependency is bundled
 # and the built-in environments/ and templates/ are embedded.
 RUN npm run build
