@@ -1,5 +1,6 @@
 // Summarises a V8 .cpuprofile (node --cpu-prof): self time by function and by file, top N.
-//   node --snapshot-blob dist/policy-bundle.blob --cpu-prof --cpu-prof-dir=/tmp/prof -- render --env prod --dir X >/dev/null
+//   node scripts/build.mjs --no-sea --outdir /tmp/pb    (the snapshot as a blob, which takes Node's flags)
+//   node --snapshot-blob /tmp/pb/policy-bundle.blob --cpu-prof --cpu-prof-dir=/tmp/prof -- render --env prod --dir X >/dev/null
 //   node bench/profile-summary.mjs /tmp/prof/*.cpuprofile [N]
 import { readFileSync } from 'node:fs';
 

@@ -107,6 +107,13 @@ function stats(xs) {
   return { median: median(s), min: s[0], max: s[s.length - 1], q1: q(0.25), q3: q(0.75), n: s.length };
 }
 
+/** scripts/build.mjs run by `node`, into a folder of the work directory: that folder. */
+function buildWith(node, name, ...flags) {
+  const dist = join(work, name);
+  const r = spawnSync(node, [join(ROOT, 'scripts', 'build.mjs'), ...flags, '--outdir', dist], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`build ${flags.join(' ')} with ${node} failed: ${r.stderr}`);
+  return dist;
+}
 const render = (dir, env = 'prod') => ({ argv: [bin, 'render', '--env', env, '--dir', dir] });
 
 // ---- the repositories --------------------------------------------------------------------------
@@ -214,9 +221,7 @@ if (repos.seed) {
     { name: 'plain bundle, no snapshot: `node policy-bundle.mjs render --env prod` (examples/practicus)', argv: [process.execPath, bundle, 'render', '--env', 'prod', '--dir', practicus] },
   ];
   // Where no single executable can be built, the launcher starts `node --snapshot-blob` instead.
-  const blobDist = join(work, 'dist-blob');
-  const blobBuilt = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--no-sea', '--outdir', blobDist], { encoding: 'utf8' });
-  if (blobBuilt.status !== 0) throw new Error(`build --no-sea failed: ${blobBuilt.stderr}`);
+  const blobDist = buildWith(process.execPath, 'dist-blob', '--no-sea');
   cmds.push({ name: 'snapshot blob (build --no-sea): `node --snapshot-blob` render (examples/practicus)', argv: [join(blobDist, 'policy-bundle'), 'render', '--env', 'prod', '--dir', practicus] });
   let kz;
   if (hasKubectl) {
@@ -227,9 +232,7 @@ if (repos.seed) {
     const v = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
     const cache = join(work, `compile-cache-${v}`);
     // The launcher runs the `node` on PATH, and a snapshot loads only in the Node that built it.
-    const dist = join(work, `dist-${v}`);
-    const built = spawnSync(node, [join(ROOT, 'scripts', 'build.mjs'), '--outdir', dist], { encoding: 'utf8' });
-    if (built.status !== 0) throw new Error(`build with ${node} failed: ${built.stderr}`);
+    const dist = buildWith(node, `dist-${v}`);
     const env = { PATH: `${dirname(node)}:${cleanEnv.PATH}` };
     cmds.push({ name: `${v}: node -e 0`, argv: [node, '-e', '0'], env });
     cmds.push({ name: `${v}: render (examples/practicus), its own build (the launcher: single executable)`, argv: [join(dist, 'policy-bundle'), 'render', '--env', 'prod', '--dir', practicus], env });

@@ -216,6 +216,12 @@ fi
 exec node "$dir/policy-bundle.mjs" "$@"
 `;
 
+/** Runs this Node to build the start-up snapshot (it runs plugin/cli/snapshot.ts, the warm-up). */
+function buildSnapshot(args, work, env) {
+  const r = spawnSync(process.execPath, args, { cwd: work, env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`building the start-up snapshot failed (exit ${r.status}):\n${r.stderr}`);
+}
+
 /** Why this Node cannot make the single executable, or undefined when it can. */
 function seaUnsupported() {
   // Argo CD's sidecar runs Linux; on macOS the copy would also have to be re-signed.
@@ -235,8 +241,7 @@ async function buildSingleExecutable(script, work, env) {
   const config = join(work, 'sea-config.json');
   const prep = join(work, 'sea-prep.blob');
   writeFileSync(config, JSON.stringify({ main: script, output: prep, useSnapshot: true, disableExperimentalSEAWarning: true }));
-  const r = spawnSync(process.execPath, ['--experimental-sea-config', config], { cwd: work, env, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`building the start-up snapshot failed (exit ${r.status}):\n${r.stderr}`);
+  buildSnapshot(['--experimental-sea-config', config], work, env);
   const exe = join(outdir, 'policy-bundle-sea');
   copyFileSync(process.execPath, exe);
   chmodSync(exe, 0o755);
@@ -282,11 +287,10 @@ if (!process.argv.includes('--no-snapshot')) {
     // The snapshot records V8's flags: built without NODE_OPTIONS, as the launcher runs it.
     const env = { ...process.env, PB_SNAPSHOT_WARM_UP: join(root, 'examples', 'practicus') };
     delete env.NODE_OPTIONS;
-    const noSea = process.argv.includes('--no-sea') ? 'built with --no-sea' : seaUnsupported();
-    if (noSea) {
-      const r = spawnSync(process.execPath, ['--snapshot-blob', join(outdir, 'policy-bundle.blob'), '--build-snapshot', script], { cwd: work, env, encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`building the start-up snapshot failed (exit ${r.status}):\n${r.stderr}`);
-      if (!process.argv.includes('--no-sea')) process.stderr.write(`build: no single executable ${noSea}: dist/policy-bundle starts node --snapshot-blob instead (docs/performance.md)\n`);
+    const unsupported = seaUnsupported();
+    if (process.argv.includes('--no-sea') || unsupported) {
+      buildSnapshot(['--snapshot-blob', join(outdir, 'policy-bundle.blob'), '--build-snapshot', script], work, env);
+      if (unsupported && !process.argv.includes('--no-sea')) process.stderr.write(`build: no single executable ${unsupported}: dist/policy-bundle starts node --snapshot-blob instead (docs/performance.md)\n`);
     } else {
       try {
         await buildSingleExecutable(script, work, env);

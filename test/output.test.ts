@@ -8,14 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { writeAll } from '../plugin/cli/fd-output.ts';
-import { CLI, cli, MINIMAL_PLATFORM, PRACTICUS, tempRepo } from './helpers/cli.ts';
+import { CLI, cli, PRACTICUS, tempRepo, WARNED_PLATFORM } from './helpers/cli.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'pb-output-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 const ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 
 // A render that succeeds with a warning (a CIDR with host bits set).
-const warned = tempRepo({ 'platform.yaml': MINIMAL_PLATFORM + '    - name: vault\n      from: {workload: job-runner}\n      to: {cidr: 10.1.0.1/16}\n      ports: [443]\n' });
+const warned = tempRepo({ 'platform.yaml': WARNED_PLATFORM });
 
 describe('output of the executable', () => {
   it('fails with exit 2, saying so, when the reader of stdout goes away (EPIPE)', async () => {

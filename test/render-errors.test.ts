@@ -1,7 +1,7 @@
 // Where the platform is wrong, render names the file and line, exits 2 and prints nothing.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cli, MINIMAL_PLATFORM, tempRepo } from './helpers/cli.ts';
+import { cli, MINIMAL_PLATFORM, tempRepo, WARNED_PLATFORM } from './helpers/cli.ts';
 
 const cases: { name: string; platform: string; expect: RegExp }[] = [
   {
@@ -50,7 +50,7 @@ describe('render fails closed on a wrong platform', () => {
   // render and generate read a repository without source positions, and again with them when
   // there is something to say (pipeline.ts): messages point at the user's text all the same.
   it('a warning of a render that succeeds names its file, line and column', async () => {
-    const dir = tempRepo({ 'platform.yaml': MINIMAL_PLATFORM + '    - name: vault\n      from: {workload: job-runner}\n      to: {cidr: 10.1.0.1/16}\n      ports: [443]\n' });
+    const dir = tempRepo({ 'platform.yaml': WARNED_PLATFORM });
     const expected = /^platform\.yaml:23:12: warning PB132 10\.1\.0\.1\/16 has host bits set/m;
     const r = await cli(['render', '--env', 'prod', '--dir', dir]);
     assert.equal(r.code, 0, r.stderr);

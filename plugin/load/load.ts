@@ -45,9 +45,10 @@ const get = (v: unknown, ...path: string[]): unknown =>
 
 /**
  * `positions: false` reads the values without recording where each key came from (a map entry and
- * an object a key: ~8 % of a large render's memory), which only the wording of findings needs. Render and generate read so, and read the repository
- * again with positions when there is something to say (pipeline.ts). Errors of reading itself
- * (syntax, limits) carry their positions either way.
+ * an object a key: ~8 % of a large render's memory), which only the wording of findings needs.
+ * Render and generate read so, and read the repository again with positions when there is
+ * something to say (pipeline.ts). Errors of reading itself (syntax, limits) carry their positions
+ * either way.
  */
 export function loadRepository(dir: string, limits: Limits = DEFAULT_LIMITS, { positions = true } = {}): LoadedRepository {
   const repo = openRepository(dir, limits);

@@ -69,3 +69,10 @@ spec:
       ports: [http]
       http: {methods: [POST], paths: ["/v1/predict"]}
 `;
+
+/** MINIMAL_PLATFORM plus a flow to a CIDR with host bits set: valid, with warning PB132 at platform.yaml:23:12. */
+export const WARNED_PLATFORM = `${MINIMAL_PLATFORM}    - name: vault
+      from: {workload: job-runner}
+      to: {cidr: 10.1.0.1/16}
+      ports: [443]
+`;
