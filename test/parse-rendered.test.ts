@@ -2,7 +2,8 @@
 // and falls back to the `yaml` package for anything else. The fast reader must never change a
 // result: for every text, parseRendered gives exactly what the `yaml` package gives (same values,
 // same key order, same errors). It must also actually take every built-in template's output,
-// or the hot path would silently be the slow one.
+// or the hot path would silently be the slow one. What the `json` helper printed is passed as
+// evidence that those values are canonical; evidence must never change a result either.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -28,12 +29,12 @@ function assertSame(got: Result, want: Result, text: string): void {
   assert.deepStrictEqual(order(got), order(want), `key order ${where}`);
 }
 
-async function renderedTexts(dir: string, env: string, istio: 'v1' | 'v1beta1'): Promise<string[]> {
+async function rendered(dir: string, env: string, istio: 'v1' | 'v1beta1'): Promise<{ text: string; printedJson: string[] }[]> {
   const loaded = loadRepository(dir);
   const v = validateRepositoryEnv(loaded, env, { security: `security.istio.io/${istio}`, networking: `networking.istio.io/${istio}` });
   assert.ok(v.intent && v.index, JSON.stringify(v.findings.filter((f) => f.severity === 'error')).slice(0, 500));
   const planned = planBundle(v.intent, v.index, v.flows);
-  return renderResources(planned, await loadTemplates(new Map()), new Map()).map((r) => r.text);
+  return renderResources(planned, await loadTemplates(new Map()), new Map());
 }
 
 function syntheticRepo(): string {
@@ -48,9 +49,14 @@ describe('parseRendered: the fast reader of built-in template output', () => {
     for (const dir of repos) {
       for (const env of ['dev', 'staging', 'prod']) {
         for (const istio of ['v1', 'v1beta1'] as const) {
-          for (const text of await renderedTexts(dir, env, istio)) {
-            // WHEN both readers read it THEN the fast one took it and agrees with yaml
+          for (const { text, printedJson } of await rendered(dir, env, istio)) {
+            // WHEN both readers read it, with and without the helper's evidence THEN the fast one took it and agrees with yaml
             assert.ok(parseTemplateYaml(text), `fast reader refused built-in output ${JSON.stringify(text).slice(0, 300)}`);
+            // (the evidence is the text's values, in order, but for the templates' literal ones such as `spec: {}`)
+            const values = [...text.matchAll(/: (.+)$/gm)].map((m) => m[1]);
+            assert.deepStrictEqual(values.filter((s) => printedJson.includes(s!)), printedJson, `the json helper's record of ${JSON.stringify(text).slice(0, 300)}`);
+            assert.ok(printedJson.length >= values.length - 3, `${printedJson.length} of ${values.length} values printed by the helper`);
+            assertSame(parseRendered(text, printedJson), parseRenderedWithYaml(text), text);
             assertSame(parseRendered(text), parseRenderedWithYaml(text), text);
             n++;
           }
@@ -69,8 +75,10 @@ describe('parseRendered: the fast reader of built-in template output', () => {
     })).v;
     fc.assert(
       fc.property(str, fc.dictionary(str, fc.string()), value, value, (name, labels, a, b) => {
-        const text = ['apiVersion: "security.istio.io/v1"', 'kind: AuthorizationPolicy', 'metadata:', `  name: ${jsonScalar(name)}`, `  labels: ${jsonScalar(labels)}`, 'spec:', `  selector: ${jsonScalar(a)}`, `  rules: ${jsonScalar(b)}`, ''].join('\n');
-        // WHEN both readers read it THEN the results are the same
+        const printed = [name, labels, a, b].map(jsonScalar);
+        const text = ['apiVersion: "security.istio.io/v1"', 'kind: AuthorizationPolicy', 'metadata:', `  name: ${printed[0]}`, `  labels: ${printed[1]}`, 'spec:', `  selector: ${printed[2]}`, `  rules: ${printed[3]}`, ''].join('\n');
+        // WHEN both readers read it, with and without the helper's evidence THEN the results are the same
+        assertSame(parseRendered(text, printed), parseRenderedWithYaml(text), text);
         assertSame(parseRendered(text), parseRenderedWithYaml(text), text);
       }),
       { numRuns: 2000 },
@@ -79,7 +87,7 @@ describe('parseRendered: the fast reader of built-in template output', () => {
 
   it('agrees with the yaml package on broken or unusual documents (what an override may print)', async () => {
     // GIVEN real rendered resources with random edits: characters that matter to YAML, lost or extra indentation, repeated or dropped lines
-    const texts = await renderedTexts(PRACTICUS, 'prod', 'v1');
+    const resources = await rendered(PRACTICUS, 'prod', 'v1');
     const alphabet = fc.constantFrom(' ', '  ', '\n', '\t', '\r', ':', ': ', '#', ' #', '-', '- ', '---\n', '...\n', '"', "'", '{', '}', '[', ']', ',', '&a ', '*a', '!!str ', '|', '>', '?', '%', '@', '`', 'é', '\u2028', '\ufeff', 'true', 'True', '~', 'null', '0x1F', '1e3', '.inf', '<<: ');
     const edit = fc.oneof(
       fc.record({ op: fc.constant('insert' as const), at: fc.nat(), s: alphabet }),
@@ -88,8 +96,8 @@ describe('parseRendered: the fast reader of built-in template output', () => {
       fc.record({ op: fc.constant('indent' as const), at: fc.nat(), s: fc.constantFrom(' ', '  ', '    ', '') }),
     );
     fc.assert(
-      fc.property(fc.nat({ max: texts.length - 1 }), fc.array(edit, { minLength: 1, maxLength: 3 }), (i, edits) => {
-        let text = texts[i]!;
+      fc.property(fc.nat({ max: resources.length - 1 }), fc.array(edit, { minLength: 1, maxLength: 3 }), (i, edits) => {
+        let text = resources[i]!.text;
         for (const e of edits) {
           const at = e.at % (text.length + 1);
           if (e.op === 'insert') text = text.slice(0, at) + e.s + text.slice(at);
@@ -102,7 +110,9 @@ describe('parseRendered: the fast reader of built-in template output', () => {
             text = lines.join('\n');
           }
         }
-        // WHEN both readers read it THEN the results (value or error) are the same
+        // WHEN both readers read it, the fast one also with the evidence of the text before the edits
+        // THEN the results (value or error) are the same
+        assertSame(parseRendered(text, resources[i]!.printedJson), parseRenderedWithYaml(text), text);
         assertSame(parseRendered(text), parseRenderedWithYaml(text), text);
       }),
       { numRuns: 3000 },

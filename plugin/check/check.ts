@@ -34,7 +34,7 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 
 function checkOne(r: RenderedResource, ctx: CheckContext): { problems: string[]; checked?: CheckedResource } {
   const p = r.planned;
-  const parsed = parseRendered(r.text);
+  const parsed = parseRendered(r.text, r.printedJson);
   if ('error' in parsed) return { problems: [parsed.error] };
   const obj = parsed.value;
   const problems: string[] = [];

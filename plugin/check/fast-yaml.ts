@@ -6,6 +6,12 @@
 // anything else it returns undefined and the caller uses the `yaml` package, so template overrides
 // and every error message are read exactly as before. test/parse-rendered.test.ts holds the two
 // readers to the same results.
+//
+// A JSON value must be canonical (what JSON.stringify prints) for JSON.parse to read it as YAML
+// does. The render stage says which texts the `json` helper printed, in order: JSON.stringify's
+// own output, canonical by construction, so such a value is not stringified again to prove it
+// (a tenth of this reader's time). Any other value — a template override's literal text, or the
+// helper's output moved elsewhere — is proved as before; the evidence never changes a result.
 
 type Obj = Record<string, unknown>;
 
@@ -26,7 +32,7 @@ function canonical(v: unknown): string {
   return HAS_LINE_BREAK.test(s) ? s.replace(LINE_BREAKS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : s;
 }
 
-function scalarOrJson(raw: string): unknown {
+function scalarOrJson(raw: string, printed: boolean): unknown {
   const c = raw.charCodeAt(0);
   // {, [, ", "-" and digits start JSON text; true, false and null are JSON words YAML reads alike.
   if (c === 123 || c === 91 || c === 34 || c === 45 || (c >= 48 && c <= 57) || raw === 'true' || raw === 'false' || raw === 'null') {
@@ -38,7 +44,7 @@ function scalarOrJson(raw: string): unknown {
     }
     // Canonical text only: no duplicate keys, spaces, comments, -0, 1e400 or lossy integers.
     // (Keys such as __proto__ or of over 1024 characters: yaml reads them as JSON.parse does.)
-    if (canonical(v) !== raw) return NOT;
+    if (!printed && canonical(v) !== raw) return NOT;
     return v;
   }
   // A plain word is a string unless YAML reads it as a boolean or null (True, NULL, ...).
@@ -48,14 +54,16 @@ function scalarOrJson(raw: string): unknown {
 /**
  * The mapping the text holds, or undefined when the text is not of the restricted form (the
  * caller then parses it with the `yaml` package, which also explains what is wrong with it).
+ * printedJson: the texts the `json` helper printed into text, in order (see above).
  */
-export function parseTemplateYaml(text: string): Obj | undefined {
+export function parseTemplateYaml(text: string, printedJson: readonly string[] = []): Obj | undefined {
   if (text.length === 0 || !SAFE_TEXT.test(text)) return undefined;
   const end = text.endsWith('\n') ? text.length - 1 : text.length;
   const root: Obj = {};
   const objs: Obj[] = [root];
   const indents: number[] = [0];
   let opened = false; // the previous line was `key:`, so this one must be its first child
+  let printed = 0; // printedJson[printed] is the next value the helper printed
   let pos = 0;
   while (pos <= end) {
     let nl = text.indexOf('\n', pos);
@@ -84,7 +92,10 @@ export function parseTemplateYaml(text: string): Obj | undefined {
       opened = true;
     } else {
       if (text.charCodeAt(colon + 1) !== 32) return undefined;
-      const v = scalarOrJson(text.slice(colon + 2, nl));
+      const raw = text.slice(colon + 2, nl);
+      const isPrinted = raw === printedJson[printed];
+      if (isPrinted) printed++;
+      const v = scalarOrJson(raw, isPrinted);
       if (v === NOT) return undefined;
       obj[key] = v;
     }

@@ -6,8 +6,9 @@
 import { parseAllDocuments } from 'yaml';
 import { parseTemplateYaml } from './fast-yaml.ts';
 
-export function parseRendered(text: string): { value: Record<string, unknown> } | { error: string } {
-  const fast = parseTemplateYaml(text);
+/** printedJson: what the template's `json` helper printed into text, in order (fast-yaml.ts). */
+export function parseRendered(text: string, printedJson?: readonly string[]): { value: Record<string, unknown> } | { error: string } {
+  const fast = parseTemplateYaml(text, printedJson);
   if (fast) return { value: fast };
   return parseRenderedWithYaml(text);
 }

@@ -7,6 +7,8 @@ export interface RenderedResource {
   /** where the template came from, for messages */
   templateFile: string;
   text: string;
+  /** the JSON texts the `json` helper printed into text, in order (see check/fast-yaml.ts) */
+  printedJson: string[];
 }
 
 export function renderResources(
@@ -17,6 +19,6 @@ export function renderResources(
   return planned.map((p) => ({
     planned: p,
     templateFile: templateFiles.get(p.template) ?? `builtin:templates/${p.template}.yaml.hbs`,
-    text: templates.get(p.template)!(p.values),
+    ...templates.get(p.template)!(p.values),
   }));
 }

@@ -12,7 +12,14 @@ import type { TemplateName } from '../plan/resource.ts';
 import { jsonScalar, UndefinedValueError } from './json-scalar.ts';
 import { checkTemplateAst, checkTemplateNesting } from './template-policy.ts';
 
-export type TemplateFn = (values: Record<string, unknown>) => string;
+/** One resource's text, and the JSON texts the `json` helper printed into it, in order. */
+export interface TemplateOutput {
+  text: string;
+  printedJson: string[];
+}
+
+export type TemplateFn = (values: Record<string, unknown>) => TemplateOutput;
+type TextFn = (values: Record<string, unknown>) => string;
 
 export interface TemplateOverride {
   file: string;
@@ -45,13 +52,22 @@ class IterationBudget {
 
 class TooManyIterations extends Error {}
 
+/**
+ * Where the `json` helper records what it prints during one template call (calls are synchronous
+ * and never nested): JSON.stringify's own output, which the check stage then need not prove
+ * canonical again (check/fast-yaml.ts).
+ */
+let printing: string[] | undefined;
+
 /** An isolated Handlebars environment: only the plugin's helper and the safe block helpers. */
 function environment(hb: Hbs, budget?: IterationBudget): Hbs {
   const env = hb.create();
   for (const h of ['log', 'lookup']) env.unregisterHelper(h);
   env.registerHelper('json', (v: unknown, options: HelperOptions) => {
     try {
-      return new env.SafeString(jsonScalar(v));
+      const json = jsonScalar(v);
+      printing?.push(json);
+      return new env.SafeString(json);
     } catch (e) {
       if (e instanceof UndefinedValueError && options?.loc) e.line = options.loc.start.line;
       throw e;
@@ -91,8 +107,15 @@ function sizeError(file: string, values: Record<string, unknown>, bytes: number,
 export async function loadTemplates(overrides: Map<string, TemplateOverride>, limits: Limits = DEFAULT_LIMITS): Promise<Map<TemplateName, TemplateFn>> {
   runtimeEnv ??= environment(HandlebarsRuntime);
   let bundleBytes = 0;
-  const bounded = (file: string, render: TemplateFn): TemplateFn => (values) => {
-    const text = render(values);
+  const bounded = (file: string, render: TextFn): TemplateFn => (values) => {
+    const printedJson: string[] = [];
+    printing = printedJson;
+    let text: string;
+    try {
+      text = render(values);
+    } finally {
+      printing = undefined;
+    }
     if (text.length > limits.maxResourceBytes) throw sizeError(file, values, text.length, limits.maxResourceBytes);
     bundleBytes += text.length;
     if (bundleBytes > limits.maxBundleBytes) {
@@ -102,7 +125,7 @@ export async function loadTemplates(overrides: Map<string, TemplateOverride>, li
         hint: 'Argo CD carries manifests in bounded gRPC messages; split the platform into several Applications (docs/limits.md)',
       });
     }
-    return text;
+    return { text, printedJson };
   };
 
   const out = new Map<TemplateName, TemplateFn>();
