@@ -38,6 +38,7 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileS
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withoutBuiltinCodeCache } from './snapshot-blob.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argValue = (name) => {
@@ -222,6 +223,31 @@ function buildSnapshot(args, work, env) {
   if (r.status !== 0) throw new Error(`building the start-up snapshot failed (exit ${r.status}):\n${r.stderr}`);
 }
 
+/**
+ * The snapshot blob as dist/ should carry it: without Node's code cache of its built-in modules
+ * (scripts/snapshot-blob.mjs), first, and as built if what is made of it does not run (`works`).
+ */
+async function leanestThatWorks(blob, make, works) {
+  const lean = withoutBuiltinCodeCache(blob);
+  if (lean) {
+    await make(lean);
+    if (works()) return;
+    process.stderr.write('build: the snapshot without the built-in code cache did not start; keeping the code cache (slower start)\n');
+  } else {
+    process.stderr.write(`build: Node ${process.version} lays out its snapshot in a way scripts/snapshot-blob.mjs does not know; keeping the built-in code cache (slower start)\n`);
+  }
+  await make(blob);
+}
+
+/** The CLI started as `command args` renders examples/practicus as the plain bundle does. */
+function rendersLikeThePlainBundle(command, args = []) {
+  // (no compile cache: dist/ holds what the build made, nothing a run left behind)
+  const render = (cmd, a) => spawnSync(cmd, [...a, 'render', '--env', 'prod', '--dir', join(root, 'examples', 'practicus')], { encoding: 'utf8', env: { PATH: process.env.PATH, NODE_DISABLE_COMPILE_CACHE: '1' } });
+  const got = render(command, args);
+  const want = render(process.execPath, [join(outdir, 'policy-bundle.mjs')]);
+  return got.status === 0 && want.status === 0 && got.stdout === want.stdout;
+}
+
 /** Why this Node cannot make the single executable, or undefined when it can. */
 function seaUnsupported() {
   // Argo CD's sidecar runs Linux; on macOS the copy would also have to be re-signed.
@@ -243,22 +269,25 @@ async function buildSingleExecutable(script, work, env) {
   writeFileSync(config, JSON.stringify({ main: script, output: prep, useSnapshot: true, disableExperimentalSEAWarning: true }));
   buildSnapshot(['--experimental-sea-config', config], work, env);
   const exe = join(outdir, 'policy-bundle-sea');
-  copyFileSync(process.execPath, exe);
-  chmodSync(exe, 0o755);
   const { inject } = (await import('postject')).default;
-  // LIEF, inside postject, warns about the string offset of Node's .note sections on every
-  // injection; harmless (nodejs/postject#83), and the only thing it prints.
-  const warn = console.warn;
-  console.warn = (...a) => void (/^warning: Can't find string offset for section name/.test(String(a[0])) || warn(...a));
-  try {
-    await inject(exe, 'NODE_SEA_BLOB', readFileSync(prep), { sentinelFuse: 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2' });
-  } catch (err) {
-    rmSync(exe, { force: true });
-    throw new Error(`making ${process.execPath} a single executable failed: ${err instanceof Error ? err.message : err}\n` +
-      '  hint: a Node linked to a shared libnode (some distributions) cannot be one; build with --no-sea for a start-up snapshot blob instead');
-  } finally {
-    console.warn = warn;
-  }
+  const make = async (blob) => {
+    copyFileSync(process.execPath, exe);
+    chmodSync(exe, 0o755);
+    // LIEF, inside postject, warns about the string offset of Node's .note sections on every
+    // injection; harmless (nodejs/postject#83), and the only thing it prints.
+    const warn = console.warn;
+    console.warn = (...a) => void (/^warning: Can't find string offset for section name/.test(String(a[0])) || warn(...a));
+    try {
+      await inject(exe, 'NODE_SEA_BLOB', blob, { sentinelFuse: 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2' });
+    } catch (err) {
+      rmSync(exe, { force: true });
+      throw new Error(`making ${process.execPath} a single executable failed: ${err instanceof Error ? err.message : err}\n` +
+        '  hint: a Node linked to a shared libnode (some distributions) cannot be one; build with --no-sea for a start-up snapshot blob instead');
+    } finally {
+      console.warn = warn;
+    }
+  };
+  await leanestThatWorks(readFileSync(prep), make, () => rendersLikeThePlainBundle(exe));
 }
 
 if (!process.argv.includes('--no-snapshot')) {
@@ -289,7 +318,9 @@ if (!process.argv.includes('--no-snapshot')) {
     delete env.NODE_OPTIONS;
     const unsupported = seaUnsupported();
     if (process.argv.includes('--no-sea') || unsupported) {
-      buildSnapshot(['--snapshot-blob', join(outdir, 'policy-bundle.blob'), '--build-snapshot', script], work, env);
+      const blob = join(outdir, 'policy-bundle.blob');
+      buildSnapshot(['--snapshot-blob', blob, '--build-snapshot', script], work, env);
+      await leanestThatWorks(readFileSync(blob), (b) => writeFileSync(blob, b), () => rendersLikeThePlainBundle(process.execPath, ['--snapshot-blob', blob, '--']));
       if (unsupported && !process.argv.includes('--no-sea')) process.stderr.write(`build: no single executable ${unsupported}: dist/policy-bundle starts node --snapshot-blob instead (docs/performance.md)\n`);
     } else {
       try {
