@@ -19,11 +19,18 @@ export function scalar(v: unknown): string {
 }
 
 function orderedKeys(obj: Record<string, unknown>, order: string[] | undefined): string[] {
-  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined);
-  keys.sort();
+  let keys = Object.keys(obj);
+  // (parsed text holds no undefined; a plain loop, as this runs for every mapping of every resource)
+  for (const k of keys) {
+    if (obj[k] === undefined) {
+      keys = keys.filter((x) => obj[x] !== undefined);
+      break;
+    }
+  }
+  if (keys.length > 1) keys.sort();
   if (!order) return keys;
-  const first = order.filter((k) => keys.includes(k));
-  return [...first, ...keys.filter((k) => !order.includes(k))];
+  const first = order.filter((k) => Object.hasOwn(obj, k) && obj[k] !== undefined);
+  return first.length === 0 ? keys : [...first, ...keys.filter((k) => !order.includes(k))];
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
