@@ -105,6 +105,17 @@ describe('broken resources fail', () => {
     assert.match(unknownFieldProblems(np)[0]!, /^spec\.ingress\[\d+\]\.from\[0\]\.ipblock: unknown field .*\(did you mean "ipBlock"\?\)/);
   });
 
+  it("keys named like Object.prototype's members are unknown fields too (an override may print any key)", async () => {
+    // GIVEN an AuthorizationPolicy whose spec and rule carry keys that every plain JS object inherits
+    // (own keys, as a reader of rendered text makes them: JSON.parse, not assignment)
+    const ap = await find('AuthorizationPolicy', withRules);
+    const prefixed = (o: Obj, keys: string) => JSON.parse(JSON.stringify(o).replace(/^\{/, `{${keys},`));
+    ap.spec.rules[0] = prefixed(ap.spec.rules[0], '"toString":"x","hasOwnProperty":[]');
+    ap.spec = prefixed(ap.spec, '"constructor":1,"__proto__":{"rules":[]}');
+    // WHEN its fields are checked THEN each is reported, with its path, like any misspelt key
+    assert.deepEqual(unknownFieldProblems(ap).map((p) => p.split(':')[0]), ['spec.constructor', 'spec.__proto__', 'spec.rules[0].toString', 'spec.rules[0].hasOwnProperty']);
+  });
+
   it('v1beta1 resources are checked against the v1beta1 schema', async () => {
     const ap = (await resources('prod', VERSIONS[1])).find((o) => o.kind === 'AuthorizationPolicy' && withRules(o))!;
     const bad = clone(ap);

@@ -14,35 +14,54 @@ const MAX = 20;
  * the kind has no table (Namespace: check.ts allows only its metadata).
  */
 export function unknownFieldProblems(obj: { apiVersion?: unknown; kind?: unknown; spec?: unknown }): string[] {
-  const root = KNOWN_SPEC_ROOTS[`${String(obj.apiVersion)}/${String(obj.kind)}`];
-  if (root === undefined || obj.spec === undefined) return [];
+  const key = `${String(obj.apiVersion)}/${String(obj.kind)}`;
+  if (!Object.hasOwn(KNOWN_SPEC_ROOTS, key) || obj.spec === undefined) return [];
   const out: string[] = [];
-  walk(obj.spec, root, 'spec', `${String(obj.kind)} ${String(obj.apiVersion)}`, out);
+  walk(obj.spec, KNOWN_SPEC_ROOTS[key]!, [], `${String(obj.kind)} ${String(obj.apiVersion)}`, out);
   return out.slice(0, MAX);
 }
 
-function walk(value: unknown, id: number, path: string, kind: string, out: string[]): void {
+/**
+ * `path` holds the keys and indexes from spec down to value; it is written out only for a problem
+ * (this walk visits every key of every resource). Keys are looked up as own properties of the
+ * tables: `constructor`, `toString` or `__proto__` are unknown fields too, not Object.prototype's.
+ */
+function walk(value: unknown, id: number, path: (string | number)[], kind: string, out: string[]): void {
   if (out.length >= MAX) return;
   const node: KnownFieldNode | undefined = KNOWN_FIELD_NODES[id];
   if (node === undefined || node === '*' || node === 's') return;
   if ('a' in node) {
-    if (Array.isArray(value)) value.forEach((v, i) => walk(v, node.a, `${path}[${i}]`, kind, out));
+    if (!Array.isArray(value)) return;
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      walk(value[i], node.a, path, kind, out);
+      path.pop();
+    }
     return;
   }
   if (!isObj(value)) return; // a type mismatch: schema-validation.ts reports it
-  if ('m' in node) {
-    for (const [k, v] of Object.entries(value)) walk(v, node.m, `${path}.${k}`, kind, out);
-    return;
-  }
-  for (const [k, v] of Object.entries(value)) {
-    const child = node.p[k];
-    if (child === undefined) {
+  const keys = Object.keys(value);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    let child: number;
+    if ('m' in node) child = node.m;
+    else if (Object.hasOwn(node.p, k)) child = node.p[k]!;
+    else {
       const near = closest(k, Object.keys(node.p));
-      out.push(`${path}.${k}: unknown field in ${kind}${near ? ` (did you mean "${near}"?)` : ''}; the API server would drop it silently`);
+      out.push(`${pathText(path)}.${k}: unknown field in ${kind}${near ? ` (did you mean "${near}"?)` : ''}; the API server would drop it silently`);
       continue;
     }
-    walk(v, child, `${path}.${k}`, kind, out);
+    path.push(k);
+    walk(value[k], child, path, kind, out);
+    path.pop();
   }
+}
+
+/** `spec.rules[0].from[0].source` */
+function pathText(path: (string | number)[]): string {
+  let s = 'spec';
+  for (const p of path) s += typeof p === 'number' ? `[${p}]` : `.${p}`;
+  return s;
 }
 
 /** The known key nearest to a misspelt one (edit distance ≤ 2, or same letters ignoring case). */
