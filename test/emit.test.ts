@@ -34,6 +34,23 @@ describe('yaml-writer', () => {
     assert.equal(a, 'apiVersion: v1\nkind: K\nmetadata:\n  name: web\n  namespace: ns\n  annotations: {}\nspec:\n  a: 2\n  b: 1\n');
   });
 
+  it('writes the keys of every mapping in code-unit order, whatever their order and number', () => {
+    // GIVEN mappings of any keys (integer-like, unicode, many or few), built in two key orders
+    const key = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.nat().map(String));
+    fc.assert(
+      fc.property(fc.uniqueArray(key, { maxLength: 30 }), (keys) => {
+        const inner = Object.fromEntries(keys.map((k, i) => [k, i]));
+        const reversed = Object.fromEntries(keys.toReversed().map((k) => [k, inner[k]]));
+        // WHEN both are written THEN the bytes are the same, and the keys read back (in document order) are sorted
+        const doc = writeDocument({ spec: inner });
+        assert.equal(writeDocument({ spec: reversed }), doc);
+        const spec = (parse(doc, { version: '1.2', mapAsMap: true }) as Map<unknown, unknown>).get('spec');
+        assert.deepEqual(spec instanceof Map ? [...spec.keys()].map(String) : [], [...keys].sort());
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('sorts resources by wave, then kind, namespace and name', () => {
     const r = (wave: number, kind: string, namespace: string, name: string) => ({ wave, kind, namespace, name });
     const sorted = sortResources([r(0, 'B', 'a', 'x'), r(-30, 'Z', 'z', 'z'), r(0, 'A', 'b', 'x'), r(0, 'A', 'a', 'y'), r(0, 'A', 'a', 'x')]);

@@ -18,16 +18,32 @@ export function scalar(v: unknown): string {
   throw new Error(`cannot write ${typeof v} as YAML`);
 }
 
+/** Sorts as Array.prototype.sort() does (UTF-16 code units); for a handful of keys without its scratch copy. */
+function sortKeys(keys: string[]): void {
+  if (keys.length > 12) {
+    keys.sort();
+    return;
+  }
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i]!;
+    let j = i - 1;
+    for (; j >= 0 && keys[j]! > k; j--) keys[j + 1] = keys[j]!;
+    keys[j + 1] = k;
+  }
+}
+
+// Plain indexed loops below: this runs for every mapping of every resource, mostly as cold code,
+// where each for-of step allocates an iterator result.
 function orderedKeys(obj: Record<string, unknown>, order: string[] | undefined): string[] {
   let keys = Object.keys(obj);
-  // (parsed text holds no undefined; a plain loop, as this runs for every mapping of every resource)
-  for (const k of keys) {
-    if (obj[k] === undefined) {
+  // (parsed text holds no undefined)
+  for (let i = 0; i < keys.length; i++) {
+    if (obj[keys[i]!] === undefined) {
       keys = keys.filter((x) => obj[x] !== undefined);
       break;
     }
   }
-  if (keys.length > 1) keys.sort();
+  sortKeys(keys);
   if (!order) return keys;
   const first = order.filter((k) => Object.hasOwn(obj, k) && obj[k] !== undefined);
   return first.length === 0 ? keys : [...first, ...keys.filter((k) => !order.includes(k))];
@@ -49,7 +65,9 @@ const inline = (v: unknown) => (Array.isArray(v) ? '[]' : isMap(v) ? '{}' : type
 
 function writeMap(obj: Record<string, unknown>, indent: string, out: string[], order?: string[], firstPrefix?: string): void {
   let first = true;
-  for (const k of orderedKeys(obj, order)) {
+  const keys = orderedKeys(obj, order);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
     const v = obj[k];
     const lead = first && firstPrefix !== undefined ? firstPrefix : indent;
     first = false;
@@ -66,7 +84,8 @@ function writeMap(obj: Record<string, unknown>, indent: string, out: string[], o
 function writeValue(v: unknown, indent: string, out: string[], order?: string[]): void {
   if (isMap(v)) return writeMap(v, indent, out, order);
   if (Array.isArray(v)) {
-    for (const item of v) {
+    for (let i = 0; i < v.length; i++) {
+      const item: unknown = v[i];
       if (isMap(item) && !isEmpty(item)) writeMap(item, indent + '  ', out, undefined, `${indent}- `);
       else if (Array.isArray(item) && !isEmpty(item)) {
         out.push(`${indent}-`);
