@@ -40,7 +40,7 @@ describe('yaml-writer', () => {
     fc.assert(
       fc.property(fc.uniqueArray(key, { maxLength: 30 }), (keys) => {
         const inner = Object.fromEntries(keys.map((k, i) => [k, i]));
-        const reversed = Object.fromEntries(keys.toReversed().map((k) => [k, inner[k]]));
+        const reversed = Object.fromEntries([...keys].reverse().map((k) => [k, inner[k]]));
         // WHEN both are written THEN the bytes are the same, and the keys read back (in document order) are sorted
         const doc = writeDocument({ spec: inner });
         assert.equal(writeDocument({ spec: reversed }), doc);

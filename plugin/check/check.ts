@@ -29,6 +29,8 @@ const ARGOCD_PREFIX = 'argocd.argoproj.io/';
 const TOP_KEYS = new Set(['apiVersion', 'kind', 'metadata', 'spec']);
 const META_KEYS = new Set(['name', 'namespace', 'labels', 'annotations']);
 
+const MANAGED_BY_LABELS = Object.entries(MANAGED_BY);
+
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -38,11 +40,14 @@ function checkOne(r: RenderedResource, ctx: CheckContext): { problems: string[];
   if ('error' in parsed) return { problems: [parsed.error] };
   const obj = parsed.value;
   const problems: string[] = [];
-  for (const k of Object.keys(obj)) if (!TOP_KEYS.has(k)) problems.push(`top-level key "${k}" is not allowed`);
+  // (indexed loops: this runs once per resource, mostly as cold code, where each for-of step allocates)
+  const top = Object.keys(obj);
+  for (let i = 0; i < top.length; i++) if (!TOP_KEYS.has(top[i]!)) problems.push(`top-level key "${top[i]}" is not allowed`);
   if (obj.kind !== p.kind) problems.push(`kind ${JSON.stringify(obj.kind)} where the template must produce ${p.kind}`);
   if (!KIND_API_VERSIONS[p.kind].includes(obj.apiVersion as string)) problems.push(`apiVersion ${JSON.stringify(obj.apiVersion)} is not one of ${KIND_API_VERSIONS[p.kind].join(', ')}`);
   const meta = isObj(obj.metadata) ? obj.metadata : {};
-  for (const k of Object.keys(meta)) if (!META_KEYS.has(k)) problems.push(`metadata.${k} is not allowed`);
+  const metaKeys = Object.keys(meta);
+  for (let i = 0; i < metaKeys.length; i++) if (!META_KEYS.has(metaKeys[i]!)) problems.push(`metadata.${metaKeys[i]} is not allowed`);
   if (meta.name !== p.name) problems.push(`metadata.name ${JSON.stringify(meta.name)} where the plan names it ${JSON.stringify(p.name)}`);
   const ns = p.kind === 'Namespace' ? meta.name : meta.namespace;
   if (p.kind === 'Namespace' && meta.namespace !== undefined) problems.push('a Namespace has no metadata.namespace');
@@ -51,20 +56,27 @@ function checkOne(r: RenderedResource, ctx: CheckContext): { problems: string[];
   }
   const labels = isObj(meta.labels) ? meta.labels : {};
   const annotations = isObj(meta.annotations) ? meta.annotations : {};
-  for (const [k, v] of Object.entries(MANAGED_BY)) if (labels[k] !== v) problems.push(`label ${k}: ${v} is missing`);
-  for (const k of FORBIDDEN_LABELS) if (k in labels) problems.push(`label ${k} is Argo CD's own tracking label`);
-  for (const k of FORBIDDEN_ANNOTATIONS) if (k in annotations) problems.push(`annotation ${k} is Argo CD's own`);
+  for (let i = 0; i < MANAGED_BY_LABELS.length; i++) {
+    const [k, v] = MANAGED_BY_LABELS[i]!;
+    if (labels[k] !== v) problems.push(`label ${k}: ${v} is missing`);
+  }
+  for (let i = 0; i < FORBIDDEN_LABELS.length; i++) if (Object.hasOwn(labels, FORBIDDEN_LABELS[i]!)) problems.push(`label ${FORBIDDEN_LABELS[i]} is Argo CD's own tracking label`);
+  for (let i = 0; i < FORBIDDEN_ANNOTATIONS.length; i++) if (Object.hasOwn(annotations, FORBIDDEN_ANNOTATIONS[i]!)) problems.push(`annotation ${FORBIDDEN_ANNOTATIONS[i]} is Argo CD's own`);
   const wave = annotations[SYNC_WAVE];
   if (typeof wave !== 'string' || !/^-?\d+$/.test(wave)) problems.push(`annotation ${SYNC_WAVE} must be a quoted integer (Argo CD reads a bad value as 0)`);
   else if (Number(wave) !== p.wave) problems.push(`annotation ${SYNC_WAVE} is "${wave}" where the environment plans "${p.wave}" (waves keep NetworkPolicies before mesh rules)`);
   // Argo CD's own annotations change how a resource syncs (hooks delete it, options skip it):
   // only the planned ones, with their planned values.
   const planned = (p.values.annotations ?? {}) as Record<string, string>;
-  for (const k of Object.keys(annotations)) {
-    if (k.startsWith(ARGOCD_PREFIX) && !(k in planned)) problems.push(`annotation ${k} is not allowed: only the plugin sets argocd.argoproj.io/ annotations`);
+  const annotationKeys = Object.keys(annotations);
+  for (let i = 0; i < annotationKeys.length; i++) {
+    const k = annotationKeys[i]!;
+    if (k.startsWith(ARGOCD_PREFIX) && !Object.hasOwn(planned, k)) problems.push(`annotation ${k} is not allowed: only the plugin sets argocd.argoproj.io/ annotations`);
   }
-  for (const [k, v] of Object.entries(planned)) {
-    if (k !== SYNC_WAVE && k in annotations && annotations[k] !== v) problems.push(`annotation ${k} is ${JSON.stringify(annotations[k])} where the plan sets ${JSON.stringify(v)}`);
+  const plannedKeys = Object.keys(planned);
+  for (let i = 0; i < plannedKeys.length; i++) {
+    const k = plannedKeys[i]!;
+    if (k !== SYNC_WAVE && Object.hasOwn(annotations, k) && annotations[k] !== planned[k]) problems.push(`annotation ${k} is ${JSON.stringify(annotations[k])} where the plan sets ${JSON.stringify(planned[k])}`);
   }
   if (ISTIO.test(String(obj.apiVersion)) && !String(annotations[SYNC_OPTIONS] ?? '').includes(ISTIO_SYNC_OPTIONS)) {
     problems.push(`annotation ${SYNC_OPTIONS}: ${ISTIO_SYNC_OPTIONS} is missing (Istio kinds must wait for their CRDs)`);
@@ -72,8 +84,10 @@ function checkOne(r: RenderedResource, ctx: CheckContext): { problems: string[];
   if (p.kind === 'AuthorizationPolicy' && (annotations[DRY_RUN] === 'true') !== ctx.dryRun) {
     problems.push(ctx.dryRun ? `annotation ${DRY_RUN}: "true" is missing: this environment only audits` : `annotation ${DRY_RUN} must not be set: this environment enforces`);
   }
-  for (const s of schemaProblems(obj)) problems.push(`schema: ${s}`);
-  for (const s of unknownFieldProblems(obj)) problems.push(`schema: ${s}`);
+  const schema = schemaProblems(obj);
+  for (let i = 0; i < schema.length; i++) problems.push(`schema: ${schema[i]}`);
+  const unknown = unknownFieldProblems(obj);
+  for (let i = 0; i < unknown.length; i++) problems.push(`schema: ${unknown[i]}`);
   if (problems.length) return { problems };
   return { problems, checked: { object: obj, kind: p.kind, namespace: p.namespace, name: p.name, wave: Number(wave) } };
 }

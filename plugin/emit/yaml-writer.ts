@@ -2,6 +2,7 @@
 // strings quoted unless plainly safe. Same data, same bytes, without a general-purpose
 // serializer's cost on the hot path. (Lines pushed to an array and joined once measure faster
 // than appending to one string, and keep the heap smaller: docs/performance.md.)
+import { sortInCodeUnitOrder } from '../code-unit-order.ts';
 
 const PLAIN = /^[A-Za-z_/][A-Za-z0-9_./-]*$/;
 const RESERVED = /^(true|false|null|yes|no|on|off|y|n|~|nan|inf)$/i;
@@ -18,20 +19,6 @@ export function scalar(v: unknown): string {
   throw new Error(`cannot write ${typeof v} as YAML`);
 }
 
-/** Sorts as Array.prototype.sort() does (UTF-16 code units); for a handful of keys without its scratch copy. */
-function sortKeys(keys: string[]): void {
-  if (keys.length > 12) {
-    keys.sort();
-    return;
-  }
-  for (let i = 1; i < keys.length; i++) {
-    const k = keys[i]!;
-    let j = i - 1;
-    for (; j >= 0 && keys[j]! > k; j--) keys[j + 1] = keys[j]!;
-    keys[j + 1] = k;
-  }
-}
-
 // Plain indexed loops below: this runs for every mapping of every resource, mostly as cold code,
 // where each for-of step allocates an iterator result.
 function orderedKeys(obj: Record<string, unknown>, order: string[] | undefined): string[] {
@@ -43,7 +30,7 @@ function orderedKeys(obj: Record<string, unknown>, order: string[] | undefined):
       break;
     }
   }
-  sortKeys(keys);
+  sortInCodeUnitOrder(keys);
   if (!order) return keys;
   const first = order.filter((k) => Object.hasOwn(obj, k) && obj[k] !== undefined);
   return first.length === 0 ? keys : [...first, ...keys.filter((k) => !order.includes(k))];

@@ -1,11 +1,13 @@
 // Grouping helpers that keep the plan linear and its output independent of input order.
+import { sortInCodeUnitOrder } from '../code-unit-order.ts';
 
 const INDEX = /^(?:0|[1-9]\d*)$/;
 const isIndex = (k: string) => INDEX.test(k) && Number(k) < 4294967295;
 
 /** Object keys sorted as the canonical form lists them (see canonicalKey). */
 function sortedKeys(o: Record<string, unknown>): string[] {
-  const keys = Object.keys(o).sort();
+  const keys = Object.keys(o);
+  sortInCodeUnitOrder(keys);
   // Integer-like keys ("8080") come first, in numeric order, in any JS object built from the sorted
   // entries: the order canonicalKey has always used (it rebuilt each object with Object.fromEntries).
   if (keys.length > 1 && keys.some(isIndex)) {
