@@ -15,13 +15,17 @@ const MAX_SHOWN_ERRORS = 10;
 
 // Characters the YAML lexer turns into tokens of their own: line breaks and indicators. Each node,
 // and each parse error, needs at least one, so their count bounds the parser's work.
-const NOT_STRUCTURE = /[^\n,[\]{}:\-?&*!|>'"%@`#]+/g;
+const STRUCTURE = new Uint8Array(128);
+for (const c of '\n,[]{}:-?&*!|>\'"%@`#') STRUCTURE[c.charCodeAt(0)] = 1;
 
 /** Structure characters of a YAML text: an upper estimate of its nodes and of the parser's work. */
 export function yamlStructureCount(text: string): number {
-  // What is left when everything else is removed: one native pass instead of a loop of
-  // charCodeAt calls, which is what a short run (interpreted code) pays most for.
-  return text.replace(NOT_STRUCTURE, '').length;
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 128 && STRUCTURE[c]) n++;
+  }
+  return n;
 }
 
 export function structureProblem(file: string, count: number, limit: number, scope: 'file' | 'repository'): UserError {
