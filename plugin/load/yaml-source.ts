@@ -57,8 +57,7 @@ function depthError(pos: SourcePos, limits: Limits): UserError {
   });
 }
 
-/** Space, tab, line feed, CR, or the start of the text (-1). */
-const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13 || c === -1;
+const isSpace = (c: string | undefined) => c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === undefined;
 
 /**
  * Linear scan so a 10 000-deep document is refused before the parser (which recurses) spends time
@@ -67,29 +66,28 @@ const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13 || c 
  * the exact depth is checked while converting.
  */
 function precheckDepth(file: string, text: string, limits: Limits): void {
-  // (character codes: " 34, ' 39, # 35, [ 91, ] 93, { 123, } 125, , 44, : 58, \ 92)
   let depth = 0;
-  let quote = 0; // the quote character of the quoted scalar the scan is in, or 0
-  let prev = -1; // previous character outside a quoted scalar; -1 at the start
+  let quote: string | null = null;
+  let prev: string | undefined; // previous character outside a quoted scalar
   for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+    const c = text[i]!;
     if (quote) {
-      if (c === 92 && quote === 34) i++;
+      if (c === '\\' && quote === '"') i++;
       else if (c === quote) {
-        quote = 0;
+        quote = null;
         prev = c;
       }
       continue;
     }
     // A quote opens a quoted scalar only where a scalar can start; inside a plain scalar (don't)
     // it is an ordinary character. A # starts a comment only after white space.
-    if ((c === 34 || c === 39) && (isSpace(prev) || prev === 91 || prev === 123 || prev === 44 || prev === 58)) quote = c;
-    else if (c === 35 && isSpace(prev)) {
+    if ((c === '"' || c === "'") && (isSpace(prev) || prev === '[' || prev === '{' || prev === ',' || prev === ':')) quote = c;
+    else if (c === '#' && isSpace(prev)) {
       const nl = text.indexOf('\n', i);
       i = nl < 0 ? text.length : nl - 1;
-    } else if (c === 91 || c === 123) {
+    } else if (c === '[' || c === '{') {
       if (++depth > limits.maxDepth) throw depthError({ file, ...lineCol(text, i) }, limits);
-    } else if (c === 93 || c === 125) depth = Math.max(0, depth - 1);
+    } else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
     prev = c;
   }
 
