@@ -7,11 +7,12 @@
 // and every error message are read exactly as before. test/parse-rendered.test.ts holds the two
 // readers to the same results.
 //
-// A JSON value must be canonical (what JSON.stringify prints) for JSON.parse to read it as YAML
+// A JSON value must be canonical (what ../json-line.ts prints) for JSON.parse to read it as YAML
 // does. The render stage says which texts the `json` helper printed, in order: JSON.stringify's
 // own output, canonical by construction, so such a value is not stringified again to prove it
 // (a tenth of this reader's time). Any other value — a template override's literal text, or the
 // helper's output moved elsewhere — is proved as before; the evidence never changes a result.
+import { jsonLine } from '../json-line.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -21,16 +22,7 @@ const KEY = /^[A-Za-z][A-Za-z0-9]*$/;
 const PLAIN = /^[A-Za-z][A-Za-z0-9._/-]*$/;
 /** Plain words YAML 1.2's core schema reads as booleans or null rather than strings. */
 const RESERVED = /^(?:true|True|TRUE|false|False|FALSE|null|Null|NULL)$/;
-/** Characters the json helper escapes on top of JSON.stringify (render/json-scalar.ts). */
-const LINE_BREAKS = /[\u0085\u2028\u2029]/g;
-const HAS_LINE_BREAK = /[\u0085\u2028\u2029]/;
 const NOT = Symbol('not fast');
-
-/** Canonical JSON as the json helper writes it: what JSON.stringify prints, line breaks escaped. */
-function canonical(v: unknown): string {
-  const s = JSON.stringify(v);
-  return HAS_LINE_BREAK.test(s) ? s.replace(LINE_BREAKS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : s;
-}
 
 function scalarOrJson(raw: string, printed: boolean): unknown {
   const c = raw.charCodeAt(0);
@@ -44,7 +36,7 @@ function scalarOrJson(raw: string, printed: boolean): unknown {
     }
     // Canonical text only: no duplicate keys, spaces, comments, -0, 1e400 or lossy integers.
     // (Keys such as __proto__ or of over 1024 characters: yaml reads them as JSON.parse does.)
-    if (!printed && canonical(v) !== raw) return NOT;
+    if (!printed && jsonLine(v) !== raw) return NOT;
     return v;
   }
   // A plain word is a string unless YAML reads it as a boolean or null (True, NULL, ...).

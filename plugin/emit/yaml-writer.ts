@@ -3,6 +3,7 @@
 // serializer's cost on the hot path. (Lines pushed to an array and joined once measure faster
 // than appending to one string, and keep the heap smaller: docs/performance.md.)
 import { sortInCodeUnitOrder } from '../code-unit-order.ts';
+import { jsonLine } from '../json-line.ts';
 
 const PLAIN = /^[A-Za-z_/][A-Za-z0-9_./-]*$/;
 const RESERVED = /^(true|false|null|yes|no|on|off|y|n|~|nan|inf)$/i;
@@ -10,7 +11,7 @@ const TOP_ORDER = ['apiVersion', 'kind', 'metadata', 'spec'];
 const METADATA_ORDER = ['name', 'namespace', 'labels', 'annotations'];
 
 export function scalar(v: unknown): string {
-  if (typeof v === 'string') return PLAIN.test(v) && !RESERVED.test(v) ? v : JSON.stringify(v).replace(/[\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (typeof v === 'string') return PLAIN.test(v) && !RESERVED.test(v) ? v : jsonLine(v)!;
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) throw new Error(`cannot write ${v} as YAML`);
     return String(v);

@@ -2,7 +2,8 @@
 // sequence or mapping. Nothing in a value can end its scalar, start a key, a comment or a
 // document: quotes, backslashes and every control character (line breaks included) are escaped by
 // JSON.stringify, lone surrogates too (well-formed JSON.stringify), and the characters some YAML
-// readers treat as line breaks (YAML 1.1: NEL, LS, PS) are escaped here.
+// readers treat as line breaks (YAML 1.1: NEL, LS, PS) are escaped too (../json-line.ts).
+import { jsonLine } from '../json-line.ts';
 
 /** A template asked for a value the values do not hold (strict templates: an error, not ""). */
 export class UndefinedValueError extends Error {
@@ -14,15 +15,10 @@ export class UndefinedValueError extends Error {
   }
 }
 
-const LINE_BREAKS = /[\u0085\u2028\u2029]/g;
-const HAS_LINE_BREAK = /[\u0085\u2028\u2029]/;
-
 export function jsonScalar(value: unknown): string {
-  if (value === undefined) throw new UndefinedValueError();
-  const json = JSON.stringify(value);
   // functions and symbols have no JSON form; values never hold them, but fail closed if one does
+  const json = value === undefined ? undefined : jsonLine(value);
   if (json === undefined) throw new UndefinedValueError();
-  // Most values hold none: test first, so the common case allocates nothing more.
-  if (!HAS_LINE_BREAK.test(json)) return json;
-  return json.replace(LINE_BREAKS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return json;
 }
+
