@@ -5,6 +5,12 @@ export interface CliIO {
   cwd: string;
   stdout: { write(s: string): unknown; isTTY?: boolean };
   stderr: { write(s: string): unknown; isTTY?: boolean };
+  /**
+   * Called by a command just before it reads the repository in dir. The process running the start-up
+   * snapshot tunes V8 for the run with it (optimizing-compiler.ts); in-process callers (tests, the
+   * snapshot's warm-up) leave it unset.
+   */
+  beforeReading?(dir: string): void;
 }
 
 export interface Command {

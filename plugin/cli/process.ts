@@ -6,8 +6,11 @@ import { sanitize } from '../errors.ts';
 import { fdOutput } from './fd-output.ts';
 import { describeError, run } from './main.ts';
 
-/** argv: the command-line arguments after the executable (and script) names. */
-export async function runProcess(argv: string[]): Promise<void> {
+/**
+ * argv: the command-line arguments after the executable (and script) names. beforeReading: what
+ * a command calls before it reads a repository (CliIO.beforeReading).
+ */
+export async function runProcess(argv: string[], beforeReading?: (dir: string) => void): Promise<void> {
   const debug = argv.includes('--debug');
   const stderr = fdOutput(2, () => undefined); // stderr is gone too: nowhere left to say so
   // The reader went away (`| head`, a cancelled request): say so once, fail, do not crash.
@@ -30,7 +33,7 @@ export async function runProcess(argv: string[]): Promise<void> {
   };
   process.on('uncaughtException', crash);
   process.on('unhandledRejection', crash);
-  const code = await run({ argv, env: process.env, cwd: process.cwd(), stdout, stderr });
+  const code = await run({ argv, env: process.env, cwd: process.cwd(), stdout, stderr, beforeReading });
   if (process.exitCode === undefined || process.exitCode === 0) process.exitCode = code;
   // Everything is written (fd-output.ts writes synchronously): exit now, not when the event loop
   // drains. V8 may still be optimizing a hot function on another thread, and a natural exit waits

@@ -20,6 +20,7 @@ import * as networkingV1 from '../check/schemas/networking-k8s-io-v1.ts';
 import * as securityV1 from '../check/schemas/security-istio-io-v1.ts';
 import * as securityV1beta1 from '../check/schemas/security-istio-io-v1beta1.ts';
 import { loadAllCommands, run } from './main.ts';
+import { tuneForRepository } from './optimizing-compiler.ts';
 import { runProcess } from './process.ts';
 
 // Statically, so the bundler keeps only these models (a dynamic import would pull in whole packages).
@@ -62,4 +63,4 @@ function firstArgument(): number {
   return sea?.isSea() ? 2 : 1;
 }
 
-v8.startupSnapshot.setDeserializeMainFunction(() => void runProcess(process.argv.slice(firstArgument())));
+v8.startupSnapshot.setDeserializeMainFunction(() => void runProcess(process.argv.slice(firstArgument()), tuneForRepository));

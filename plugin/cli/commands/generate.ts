@@ -44,6 +44,7 @@ export const command: Command = {
     parse(args, {}, usage);
     const fromParam = environmentParameter(io.env.ARGOCD_APP_PARAMETERS);
     const env = fromParam ?? io.env.ARGOCD_ENV_ENVIRONMENT;
+    io.beforeReading?.(io.cwd);
     // Without source positions: the pipeline reads again with them if it has a finding to word.
     const loaded = loadRepository(io.cwd, DEFAULT_LIMITS, { positions: false });
     if (!env) {

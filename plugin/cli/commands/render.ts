@@ -15,8 +15,10 @@ export const command: Command = {
     if (!values.env) throw new UserError({ message: 'missing --env', hint: `usage: ${usage}` });
     const v = values['istio-version'];
     if (v !== 'v1' && v !== 'v1beta1') throw new UserError({ message: `--istio-version must be v1 or v1beta1, not ${v}`, hint: `usage: ${usage}` });
+    const dir = resolveDir(io.cwd, values.dir!);
+    io.beforeReading?.(dir);
     const bundle = await buildBundle({
-      dir: resolveDir(io.cwd, values.dir!),
+      dir,
       env: values.env,
       istio: { security: `security.istio.io/${v}`, networking: `networking.istio.io/${v}` },
     });

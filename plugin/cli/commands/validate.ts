@@ -17,7 +17,9 @@ export const command: Command = {
   async run(io, args) {
     const { values } = parse(args, { env: { type: 'string' }, dir: { type: 'string', default: '.' }, format: { type: 'string', default: 'human' }, strict: { type: 'boolean', default: false } }, usage);
     if (!['human', 'json', 'github'].includes(values.format!)) throw new UserError({ message: `unknown --format ${values.format}`, hint: 'use human, json or github' });
-    const loaded = loadRepository(resolveDir(io.cwd, values.dir!));
+    const dir = resolveDir(io.cwd, values.dir!);
+    io.beforeReading?.(dir);
+    const loaded = loadRepository(dir);
     const envs = values.env ? [values.env] : environmentNames(loaded);
     const findings: Finding[] = [];
     const seen = new Set<string>();
