@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { generatePlatform } from '../bench/generate.mjs';
-import { SMALL_PLATFORM_BYTES } from '../plugin/cli/optimizing-compiler.ts';
+import { OPTIMIZING_COMPILERS } from '../plugin/cli/optimizing-compiler.ts';
 import { cli, CLI, CLI_BUNDLE, MINIMAL_PLATFORM, PRACTICUS, PROJECT, tempRepo } from './helpers/cli.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'pb-snapshot-'));
@@ -51,15 +51,21 @@ const overridden = tempRepo({
   'platform.yaml': MINIMAL_PLATFORM,
   'templates/network-policy.yaml.hbs': readFileSync(join(PROJECT, 'templates', 'network-policy.yaml.hbs'), 'utf8').replace('metadata:\n', 'metadata:\n  # overridden\n'),
 });
-// A repository large enough that the single executable keeps TurboFan on (cli/optimizing-compiler.ts):
-// both sides of that choice print what the in-process CLI prints.
+// Repositories of sizes for which the single executable turns off V8's optimizing compilers, some or
+// none of them (cli/optimizing-compiler.ts; practicus: all): every choice prints what the in-process CLI prints.
+const [turbofan, maglev] = OPTIMIZING_COMPILERS;
+const midPlatform = generatePlatform({ modules: 30, workloadsPerModule: 3, flows: 90 }).files;
 const largePlatform = generatePlatform({ modules: 60, workloadsPerModule: 10, flows: 900 }).files;
-assert.ok(largePlatform['platform.yaml']!.length > SMALL_PLATFORM_BYTES, 'the large repository is over the threshold');
+const midSize = midPlatform['platform.yaml']!.length;
+assert.ok(midSize >= maglev.belowBytes && midSize < turbofan.belowBytes, `the middle repository (${midSize} bytes) keeps Maglev, not TurboFan`);
+assert.ok(largePlatform['platform.yaml']!.length >= turbofan.belowBytes, 'the large repository keeps both');
+const mid = tempRepo(midPlatform);
 const large = tempRepo(largePlatform);
 const CASES: { what: string; argv: string[]; cwd: string }[] = [
   ...['dev', 'staging', 'prod'].map((env) => ({ what: `render --env ${env} (the warm-up repository)`, argv: ['render', '--env', env], cwd: PRACTICUS })),
   { what: 'render of another repository (nothing of the warm-up is left in the snapshot)', argv: ['render', '--env', 'prod'], cwd: minimal },
-  { what: `render of a repository of over ${SMALL_PLATFORM_BYTES / 1024} KiB (TurboFan stays on)`, argv: ['render', '--env', 'prod'], cwd: large },
+  { what: `render of a repository of ${maglev.belowBytes / 1024} – ${turbofan.belowBytes / 1024} KiB (without TurboFan, with Maglev)`, argv: ['render', '--env', 'prod'], cwd: mid },
+  { what: `render of a repository of over ${turbofan.belowBytes / 1024} KiB (both optimizing compilers on)`, argv: ['render', '--env', 'prod'], cwd: large },
   { what: 'render with a template override', argv: ['render', '--env', 'prod'], cwd: overridden },
   { what: 'render --istio-version v1beta1', argv: ['render', '--env', 'prod', '--istio-version', 'v1beta1'], cwd: PRACTICUS },
   { what: 'validate --format json', argv: ['validate', '--format', 'json'], cwd: PRACTICUS },
