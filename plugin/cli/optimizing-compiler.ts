@@ -14,8 +14,8 @@ import v8 from 'node:v8';
 
 /** Each optimizing compiler is off for a platform.yaml under its size (examples/practicus: 5 KB; the medium benchmark: 1 MB). */
 export const OPTIMIZING_COMPILERS = [
-  { name: 'TurboFan', off: '--no-turbofan', belowBytes: 128 * 1024 },
-  { name: 'Maglev', off: '--no-maglev', belowBytes: 16 * 1024 },
+  { off: '--no-turbofan', belowBytes: 128 * 1024 },
+  { off: '--no-maglev', belowBytes: 16 * 1024 },
 ] as const;
 
 /**

@@ -21,4 +21,3 @@ export function jsonScalar(value: unknown): string {
   if (json === undefined) throw new UndefinedValueError();
   return json;
 }
-

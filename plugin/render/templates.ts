@@ -13,7 +13,7 @@ import { jsonScalar, UndefinedValueError } from './json-scalar.ts';
 import { checkTemplateAst, checkTemplateNesting } from './template-policy.ts';
 
 /** One resource's text, and the JSON texts the `json` helper printed into it, in order. */
-export interface TemplateOutput {
+interface TemplateOutput {
   text: string;
   printedJson: string[];
 }
