@@ -122,6 +122,37 @@ for (const f of readdirSync(join(root, 'plugin'), { recursive: true })) {
   }
 }
 
+/**
+ * The `yaml` package, evaluated on its first use instead of when the CLI starts. The plugin reads
+ * the YAML it meets with its own readers (plugin/load/fast-user-yaml.ts, plugin/check/fast-yaml.ts);
+ * `yaml` is their fall-back, and words every error, so a render of a repository in the common block
+ * style never calls it. Evaluated at start, its classes and tables would be part of the start-up
+ * snapshot's heap, which every call deserialises (~2 - 4 ms of a practicus render, docs/performance.md).
+ * The sources keep their plain imports: in the bundles they resolve to this facade, which forwards
+ * each function the plugin imports. Importing any other name from `yaml` fails the build
+ * ("No matching export"): add it here.
+ */
+const LAZY_YAML_FACADE = `
+let yaml;
+const load = () => (yaml ??= require('yaml'));
+export const isAlias = (node) => load().isAlias(node);
+export const isMap = (node) => load().isMap(node);
+export const isScalar = (node) => load().isScalar(node);
+export const isSeq = (node) => load().isSeq(node);
+export const parseDocument = (...args) => load().parseDocument(...args);
+export const parseAllDocuments = (...args) => load().parseAllDocuments(...args);
+// A constructor returning an object: \`new LineCounter()\` gives yaml's own LineCounter.
+export function LineCounter() { return new (load().LineCounter)(); }
+`;
+/** @type {import('esbuild').Plugin} */
+const lazyYaml = {
+  name: 'policy-bundle-lazy-yaml',
+  setup(b) {
+    b.onResolve({ filter: /^yaml$/ }, (a) => (a.namespace === 'policy-bundle-lazy-yaml' ? undefined : { path: 'yaml', namespace: 'policy-bundle-lazy-yaml' }));
+    b.onLoad({ filter: /.*/, namespace: 'policy-bundle-lazy-yaml' }, () => ({ contents: LAZY_YAML_FACADE, loader: 'js', resolveDir: root }));
+  },
+};
+
 /** What both bundles share. */
 const common = {
   bundle: true,
@@ -133,7 +164,7 @@ const common = {
   minifySyntax: !process.argv.includes('--no-minify'),
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [lean],
+  plugins: [lean, lazyYaml],
 };
 
 rmSync(outdir, { recursive: true, force: true });
@@ -302,6 +333,7 @@ if (!process.argv.includes('--no-snapshot')) {
       define: { __PB_BUNDLE__: 'true' },
       plugins: [
         lean,
+        lazyYaml,
         {
           // The snapshot entry hands every validator over statically (provideSchemas), so the
           // lazy per-chunk imports of schema-validation.ts never run in it; left external, they

@@ -60,6 +60,10 @@ const midSize = midPlatform['platform.yaml']!.length;
 assert.ok(midSize >= maglev.belowBytes && midSize < turbofan.belowBytes, `the middle repository (${midSize} bytes) keeps Maglev, not TurboFan`);
 assert.ok(largePlatform['platform.yaml']!.length >= turbofan.belowBytes, 'the large repository keeps both');
 const mid = tempRepo(midPlatform);
+// What the fast reader leaves to the `yaml` package, which the bundles evaluate on its first use
+// (scripts/build.mjs): a document start marker, and a syntax error, which only `yaml` words.
+const documentMarker = tempRepo({ 'platform.yaml': `---\n${MINIMAL_PLATFORM}` });
+const syntaxError = tempRepo({ 'platform.yaml': `${MINIMAL_PLATFORM}broken: [unclosed\n` });
 const large = tempRepo(largePlatform);
 const CASES: { what: string; argv: string[]; cwd: string }[] = [
   ...['dev', 'staging', 'prod'].map((env) => ({ what: `render --env ${env} (the warm-up repository)`, argv: ['render', '--env', env], cwd: PRACTICUS })),
@@ -67,6 +71,8 @@ const CASES: { what: string; argv: string[]; cwd: string }[] = [
   { what: `render of a repository of ${maglev.belowBytes / 1024} – ${turbofan.belowBytes / 1024} KiB (without TurboFan, with Maglev)`, argv: ['render', '--env', 'prod'], cwd: mid },
   { what: `render of a repository of over ${turbofan.belowBytes / 1024} KiB (both optimizing compilers on)`, argv: ['render', '--env', 'prod'], cwd: large },
   { what: 'render with a template override', argv: ['render', '--env', 'prod'], cwd: overridden },
+  { what: 'render of a platform.yaml read by the `yaml` package (a document start marker)', argv: ['render', '--env', 'prod'], cwd: documentMarker },
+  { what: 'render of a platform.yaml with a YAML syntax error (worded by the `yaml` package)', argv: ['render', '--env', 'prod'], cwd: syntaxError },
   { what: 'render --istio-version v1beta1', argv: ['render', '--env', 'prod', '--istio-version', 'v1beta1'], cwd: PRACTICUS },
   { what: 'validate --format json', argv: ['validate', '--format', 'json'], cwd: PRACTICUS },
   { what: 'parameters', argv: ['parameters'], cwd: PRACTICUS },
