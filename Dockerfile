@@ -23,8 +23,10 @@ COPY . .
 # Produces dist/: the launcher policy-bundle; policy-bundle-sea, a single executable (a copy of this
 # image's node carrying the CLI's start-up snapshot, ~130 MB); and the plain bundle
 # policy-bundle.mjs (+ chunks/) for when NODE_OPTIONS is set. Every runtime dependency is bundled
-# and the built-in environments/ and templates/ are embedded.
-RUN npm run build
+# and the built-in environments/ and templates/ are embedded. --require-lean-snapshot fails the
+# build rather than keep Node's code cache of its built-in modules in the snapshot, which would
+# make every call start slower (a Node whose snapshot layout scripts/snapshot-blob.mjs does not know).
+RUN npm run build -- --require-lean-snapshot
 
 # ---- runtime: node + dist/ only ---------------------------------------------------------------
 FROM ${BASE}

@@ -11,6 +11,9 @@
 //   node scripts/build.mjs --no-sea           the start-up snapshot as dist/policy-bundle.blob, which
 //                                             the launcher starts with node --snapshot-blob
 //   node scripts/build.mjs --no-snapshot      no start-up snapshot: the launcher runs the plain bundle
+//   node scripts/build.mjs --require-lean-snapshot
+//                                             fail instead of keeping Node's code cache of its
+//                                             built-in modules in the snapshot (the image's build)
 //
 // Start-up cost is mostly reading, compiling and evaluating the modules a command loads, so the
 // bundle leaves out what the CLI never runs (docs/performance.md):
@@ -260,13 +263,18 @@ function buildSnapshot(args, work, env) {
  */
 async function leanestThatWorks(blob, make, works) {
   const lean = withoutBuiltinCodeCache(blob);
+  let why;
   if (lean) {
     await make(lean);
     if (works()) return;
-    process.stderr.write('build: the snapshot without the built-in code cache did not start; keeping the code cache (slower start)\n');
+    why = 'the snapshot without the built-in code cache did not start';
   } else {
-    process.stderr.write(`build: Node ${process.version} lays out its snapshot in a way scripts/snapshot-blob.mjs does not know; keeping the built-in code cache (slower start)\n`);
+    why = `Node ${process.version} lays out its snapshot in a way scripts/snapshot-blob.mjs does not know`;
   }
+  if (process.argv.includes('--require-lean-snapshot')) {
+    throw new Error(`${why}; --require-lean-snapshot refuses to keep the built-in code cache (a slower start, docs/performance.md)\n  hint: teach scripts/snapshot-blob.mjs this Node's layout, or build without --require-lean-snapshot`);
+  }
+  process.stderr.write(`build: ${why}; keeping the built-in code cache (slower start)\n`);
   await make(blob);
 }
 
@@ -349,19 +357,19 @@ if (!process.argv.includes('--no-snapshot')) {
     const env = { ...process.env, PB_SNAPSHOT_WARM_UP: join(root, 'examples', 'practicus') };
     delete env.NODE_OPTIONS;
     const unsupported = seaUnsupported();
-    if (process.argv.includes('--no-sea') || unsupported) {
-      const blob = join(outdir, 'policy-bundle.blob');
-      buildSnapshot(['--snapshot-blob', blob, '--build-snapshot', script], work, env);
-      await leanestThatWorks(readFileSync(blob), (b) => writeFileSync(blob, b), () => rendersLikeThePlainBundle(process.execPath, ['--snapshot-blob', blob, '--']));
-      if (unsupported && !process.argv.includes('--no-sea')) process.stderr.write(`build: no single executable ${unsupported}: dist/policy-bundle starts node --snapshot-blob instead (docs/performance.md)\n`);
-    } else {
-      try {
+    try {
+      if (process.argv.includes('--no-sea') || unsupported) {
+        const blob = join(outdir, 'policy-bundle.blob');
+        buildSnapshot(['--snapshot-blob', blob, '--build-snapshot', script], work, env);
+        await leanestThatWorks(readFileSync(blob), (b) => writeFileSync(blob, b), () => rendersLikeThePlainBundle(process.execPath, ['--snapshot-blob', blob, '--']));
+        if (unsupported && !process.argv.includes('--no-sea')) process.stderr.write(`build: no single executable ${unsupported}: dist/policy-bundle starts node --snapshot-blob instead (docs/performance.md)\n`);
+      } else {
         await buildSingleExecutable(script, work, env);
-      } catch (err) {
-        // postject's WebAssembly runtime rethrows whatever escapes from here with its own trace.
-        process.stderr.write(`build: ${err instanceof Error ? err.message : err}\n`);
-        process.exitCode = 1;
       }
+    } catch (err) {
+      // One line and a hint, not a stack (postject's WebAssembly runtime would add its own trace).
+      process.stderr.write(`build: ${err instanceof Error ? err.message : err}\n`);
+      process.exitCode = 1;
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
