@@ -340,8 +340,7 @@ if (!process.argv.includes('--no-snapshot')) {
       format: 'cjs',
       define: { __PB_BUNDLE__: 'true' },
       plugins: [
-        lean,
-        lazyYaml,
+        ...common.plugins,
         {
           // The snapshot entry hands every validator over statically (provideSchemas), so the
           // lazy per-chunk imports of schema-validation.ts never run in it; left external, they

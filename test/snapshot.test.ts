@@ -82,15 +82,17 @@ const CASES: { what: string; argv: string[]; cwd: string }[] = [
   { what: 'render --help (an option Node itself also knows)', argv: ['render', '--help'], cwd: PRACTICUS },
 ];
 
-for (const [path, launcher] of [
-  ['the single executable', CLI],
-  ['the snapshot blob (build --no-sea)', BLOB_CLI],
+for (const [path, launcher, callEnv] of [
+  ['the single executable', CLI, {}],
+  ['the snapshot blob (build --no-sea)', BLOB_CLI, {}],
+  // NODE_OPTIONS makes the launcher run the plain bundle, with its own lazy chunks.
+  ['the plain bundle (NODE_OPTIONS set)', CLI, { NODE_OPTIONS: '--max-old-space-size=512' }],
 ] as const) {
   describe(`the launcher, through ${path}`, () => {
     for (const c of CASES) {
       it(`${c.what}: same output and exit status as the in-process CLI`, async () => {
         const expected = await cli(c.argv, { cwd: c.cwd });
-        const got = exec(launcher, c.argv, c.cwd);
+        const got = exec(launcher, c.argv, c.cwd, callEnv);
         assert.equal(got.stderr, expected.stderr);
         assert.equal(got.stdout, expected.stdout);
         assert.equal(got.code, expected.code);
@@ -99,7 +101,7 @@ for (const [path, launcher] of [
 
     it('reads the process environment of the call, not of the build (generate takes ARGOCD_ENV_ENVIRONMENT)', async () => {
       for (const env of ['dev', 'prod']) {
-        const got = exec(launcher, ['generate'], PRACTICUS, { ARGOCD_ENV_ENVIRONMENT: env });
+        const got = exec(launcher, ['generate'], PRACTICUS, { ...callEnv, ARGOCD_ENV_ENVIRONMENT: env });
         assert.equal(got.code, 0, got.stderr);
         assert.equal(got.stdout, (await cli(['render', '--env', env], { cwd: PRACTICUS })).stdout);
       }
@@ -108,7 +110,7 @@ for (const [path, launcher] of [
     it('works when called through a symlink from another directory (as /usr/local/bin/policy-bundle in the image)', () => {
       const bin = mkdtempSync(join(scratch, 'bin-'));
       symlinkSync(launcher, join(bin, 'policy-bundle'));
-      const got = exec('policy-bundle', ['render', '--env', 'prod'], PRACTICUS, { PATH: `${bin}:${process.env.PATH}` });
+      const got = exec('policy-bundle', ['render', '--env', 'prod'], PRACTICUS, { ...callEnv, PATH: `${bin}:${process.env.PATH}` });
       assert.equal(got.code, 0, got.stderr);
       assert.equal(got.stdout, exec(process.execPath, [CLI_BUNDLE, 'render', '--env', 'prod'], PRACTICUS).stdout);
     });
