@@ -5,7 +5,7 @@
 
 const LINE_BREAKS = /[\u0085\u2028\u2029]/g;
 const HAS_LINE_BREAK = /[\u0085\u2028\u2029]/;
-/** Printable ASCII but `"` and `\\`: JSON.stringify would print such a string as it is, in quotes. */
+/** Printable ASCII but `"` and the backslash: JSON.stringify prints such a string as it is, in quotes. */
 const PRINTABLE_UNESCAPED = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 /** undefined for what has no JSON form (undefined, functions, symbols), as JSON.stringify. */
