@@ -9,9 +9,10 @@
 //   node bench/run.mjs --out FILE          the report to FILE (default bench/results.md, whole runs only)
 //   node bench/run.mjs --cases seed,medium only these cases (seed, medium, large)
 //   node bench/run.mjs --bin DIR/policy-bundle         another build (scripts/build.mjs --outdir DIR)
-//   node bench/run.mjs --node /path/to/node24          also seed renders under that Node: a build of
-//                                                      its own (the snapshot is per Node binary), and
-//                                                      the plain bundle with its module compile cache
+//   node bench/run.mjs --node /path/to/node24          also every case under that Node (the image's):
+//                                                      a build of its own (the snapshot is per Node
+//                                                      binary), held to the same targets, and for the
+//                                                      seed its plain bundle with a module compile cache
 //   node bench/run.mjs --json out.json     the raw samples as JSON too
 //
 // Each command runs under /usr/bin/time (wall time measured here, peak RSS from its %M); children
@@ -91,7 +92,7 @@ function measure(cmds, runs, warmUp = true) {
   const samples = cmds.map(() => []);
   if (warmUp) cmds.forEach((c) => runOnce(c));
   for (let i = 0; i < runs; i++) cmds.forEach((c, k) => samples[k].push(runOnce(c)));
-  return cmds.map((c, k) => ({ name: c.name, target: c.target, samples: samples[k] }));
+  return cmds.map((c, k) => ({ name: c.name, target: c.target, node: c.node, samples: samples[k] }));
 }
 
 const median = (xs) => {
@@ -212,6 +213,13 @@ log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, 
 if (!TIME) log('no /usr/bin/time: peak RSS and CPU time are not measured');
 
 // ---- the runs ------------------------------------------------------------------------------------
+// Other Nodes (--node): each with its own build, since a snapshot loads only in the Node that built
+// it; the launcher runs the `node` on PATH.
+const others = extraNodes.map((node) => {
+  const v = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  return { node, v, dist: buildWith(node, `dist-${v}`), env: { PATH: `${dirname(node)}:${cleanEnv.PATH}` } };
+});
+const renderWith = (o, dir) => ({ argv: [join(o.dist, 'policy-bundle'), 'render', '--env', 'prod', '--dir', dir], env: o.env });
 const results = [];
 if (repos.seed) {
   const cmds = [
@@ -228,15 +236,10 @@ if (repos.seed) {
     kz = kustomizeLayout();
     cmds.push({ name: `kubectl kustomize (base of ${kz.resources} resources + overlay)`, argv: ['kubectl', 'kustomize', kz.overlay] });
   }
-  for (const node of extraNodes) {
-    const v = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
-    const cache = join(work, `compile-cache-${v}`);
-    // The launcher runs the `node` on PATH, and a snapshot loads only in the Node that built it.
-    const dist = buildWith(node, `dist-${v}`);
-    const env = { PATH: `${dirname(node)}:${cleanEnv.PATH}` };
-    cmds.push({ name: `${v}: node -e 0`, argv: [node, '-e', '0'], env });
-    cmds.push({ name: `${v}: render (examples/practicus), its own build (the launcher: single executable)`, argv: [join(dist, 'policy-bundle'), 'render', '--env', 'prod', '--dir', practicus], env });
-    cmds.push({ name: `${v}: plain bundle (examples/practicus), warm NODE_COMPILE_CACHE`, argv: [node, join(dist, 'policy-bundle.mjs'), 'render', '--env', 'prod', '--dir', practicus], env: { ...env, NODE_COMPILE_CACHE: cache } });
+  for (const o of others) {
+    cmds.push({ name: `${o.v}: node -e 0`, argv: [o.node, '-e', '0'], env: o.env });
+    cmds.push({ name: `${o.v}: render (examples/practicus), its own build (the launcher: single executable)`, ...renderWith(o, practicus), target: 'seed', node: o.v });
+    cmds.push({ name: `${o.v}: plain bundle (examples/practicus), warm NODE_COMPILE_CACHE`, argv: [o.node, join(o.dist, 'policy-bundle.mjs'), 'render', '--env', 'prod', '--dir', practicus], env: { ...o.env, NODE_COMPILE_CACHE: join(work, `compile-cache-${o.v}`) } });
   }
   log(`seed: ${SIZES.seed.runs} rounds of ${cmds.length} commands`);
   results.push({ case: 'seed', rows: measure(cmds, SIZES.seed.runs) });
@@ -244,7 +247,9 @@ if (repos.seed) {
 for (const c of ['medium', 'large']) {
   if (!repos[c]) continue;
   const { counts } = repos[c];
-  const cmds = [{ name: `render --env prod (${counts.modules} modules, ${counts.workloads} workloads, ${counts.flows} flows + monitoring, ${counts.routes} routes)`, ...render(repos[c].dir), target: c }];
+  const what = `render --env prod (${counts.modules} modules, ${counts.workloads} workloads, ${counts.flows} flows + monitoring, ${counts.routes} routes)`;
+  const cmds = [{ name: what, ...render(repos[c].dir), target: c }];
+  for (const o of others) cmds.push({ name: `${o.v}: ${what}, its own build`, ...renderWith(o, repos[c].dir), target: c, node: o.v });
   log(`${c}: ${SIZES[c].runs} runs`);
   results.push({ case: c, rows: measure(cmds, SIZES[c].runs, false) });
 }
@@ -268,20 +273,21 @@ for (const r of results) {
     const maxRss = rss.length ? Math.max(...rss) : undefined;
     const last = row.samples[row.samples.length - 1];
     const failed = row.samples.filter((s) => s.exit !== 0).length;
-    summary[row.name] = { wall: w, cpu: c, rss: maxRss, failed, docs: last.docs, bytes: last.bytes, target: row.target, case: r.case };
+    summary[row.name] = { wall: w, cpu: c, rss: maxRss, failed, docs: last.docs, bytes: last.bytes, target: row.target, node: row.node, case: r.case };
     lines.push(`| ${r.case} | ${row.name}${failed ? ` (**${failed} failed**)` : ''} | ${w.n} | **${fmt(w.median)}** | ${fmt(w.min)} – ${fmt(w.max)} (${fmt(w.q1)} – ${fmt(w.q3)}) | ${fmt(c?.median)} | ${mb(maxRss)} | ${last.docs || '–'} | ${last.bytes ? `${(last.bytes / 1024).toFixed(0)} KiB` : '–'} |`);
   }
 }
 lines.push('');
 lines.push('| target | measured | verdict |');
 lines.push('|---|---|---|');
-const floor = summary['node -e 0'];
+/** `node -e 0` of the Node that ran the command: this one, or another (--node). */
+const floorOf = (s) => summary[s.node ? `${s.node}: node -e 0` : 'node -e 0'];
 const kzRow = Object.entries(summary).find(([n]) => n.startsWith('kubectl kustomize'))?.[1];
 for (const [name, s] of Object.entries(summary)) {
   if (!s.target) continue;
   const checks = [];
   if (s.target === 'seed') {
-    const ratio = s.wall.median / floor.wall.median;
+    const ratio = s.wall.median / floorOf(s).wall.median;
     checks.push([`${ratio.toFixed(2)} × node -e 0`, ratio <= 2.0, '≤ 2.0 ×']);
     if (kzRow) {
       const k = s.wall.median / kzRow.wall.median;
@@ -294,7 +300,7 @@ for (const [name, s] of Object.entries(summary)) {
     checks.push([`${mb(s.rss)} peak RSS`, s.rss !== undefined && s.rss <= rssLimit, `≤ ${rssLimit} MB`]);
     if (s.target === 'large') checks.push([`${s.failed} failed runs`, s.failed === 0, 'no failure']);
   }
-  const which = name.includes('examples/practicus') ? `${s.case} (practicus)` : s.case === 'seed' ? 'seed (synthetic)' : s.case;
+  const which = (name.includes('examples/practicus') ? `${s.case} (practicus)` : s.case === 'seed' ? 'seed (synthetic)' : s.case) + (s.node ? `, ${s.node}` : '');
   for (const [what, ok, want] of checks) lines.push(`| ${which}: ${want} | ${what} | ${ok ? 'met' : '**not met**'} |`);
 }
 process.stdout.write(`${lines.join('\n')}\n`);
