@@ -60,11 +60,11 @@ const midSize = midPlatform['platform.yaml']!.length;
 assert.ok(midSize >= maglev.belowBytes && midSize < turbofan.belowBytes, `the middle repository (${midSize} bytes) keeps Maglev, not TurboFan`);
 assert.ok(largePlatform['platform.yaml']!.length >= turbofan.belowBytes, 'the large repository keeps both');
 const mid = tempRepo(midPlatform);
+const large = tempRepo(largePlatform);
 // What the fast reader leaves to the `yaml` package, which the bundles evaluate on its first use
 // (scripts/build.mjs): a document start marker, and a syntax error, which only `yaml` words.
 const documentMarker = tempRepo({ 'platform.yaml': `---\n${MINIMAL_PLATFORM}` });
 const syntaxError = tempRepo({ 'platform.yaml': `${MINIMAL_PLATFORM}broken: [unclosed\n` });
-const large = tempRepo(largePlatform);
 const CASES: { what: string; argv: string[]; cwd: string }[] = [
   ...['dev', 'staging', 'prod'].map((env) => ({ what: `render --env ${env} (the warm-up repository)`, argv: ['render', '--env', env], cwd: PRACTICUS })),
   { what: 'render of another repository (nothing of the warm-up is left in the snapshot)', argv: ['render', '--env', 'prod'], cwd: minimal },

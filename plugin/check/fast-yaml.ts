@@ -8,8 +8,8 @@
 // readers to the same results.
 //
 // A JSON value must be canonical (what ../json-line.ts prints) for JSON.parse to read it as YAML
-// does. The render stage says which texts the `json` helper printed, in order: JSON.stringify's
-// own output, canonical by construction, so such a value is not stringified again to prove it
+// does. The render stage says which texts the `json` helper printed, in order: jsonLine's own
+// output, canonical by construction, so such a value is not stringified again to prove it
 // (a tenth of this reader's time). Any other value — a template override's literal text, or the
 // helper's output moved elsewhere — is proved as before; the evidence never changes a result.
 import { jsonLine } from '../json-line.ts';

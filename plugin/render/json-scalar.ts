@@ -16,8 +16,8 @@ export class UndefinedValueError extends Error {
 }
 
 export function jsonScalar(value: unknown): string {
-  // functions and symbols have no JSON form; values never hold them, but fail closed if one does
-  const json = value === undefined ? undefined : jsonLine(value);
+  // undefined, functions and symbols have no JSON form: fail closed (values never hold the last two)
+  const json = jsonLine(value);
   if (json === undefined) throw new UndefinedValueError();
   return json;
 }
