@@ -6,7 +6,7 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, opendirSync, read
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { UserError } from '../errors.ts';
 import type { Limits } from './limits.ts';
-import { structureProblem, yamlStructureCount } from './yaml-source.ts';
+import { structureProblem, yamlStructureCount } from './yaml-precheck.ts';
 
 // The C library's realpath: one system call per path instead of an lstat per path component.
 const realpath = realpathSync.native;

@@ -1,110 +1,18 @@
 // Parses one user YAML file into plain values with positions, within the limits (limits.ts):
-// a linear pre-scan refuses what the parser could not afford (too much structure, too deep) before
-// the parser sees it; conversion then counts nodes with aliases expanded, alias references, depth
-// and scalar length. Keys that would touch prototypes are refused.
+// a linear pre-scan (yaml-precheck.ts) refuses what the parser could not afford (too much
+// structure, too deep) before the parser sees it; conversion then counts nodes with aliases
+// expanded, alias references, depth and scalar length. Keys that would touch prototypes are refused.
 import { getHeapStatistics } from 'node:v8';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { UserError, type Problem, type SourcePos } from '../errors.ts';
 import { readSimpleYaml } from './fast-user-yaml.ts';
 import { setKeyPos, setNodePos } from './located.ts';
 import type { Limits } from './limits.ts';
+import { depthError, precheckDepth, structureProblem, yamlStructureCount } from './yaml-precheck.ts';
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 /** YAML errors shown for one file; the rest are summarised (a garbage file has one per token). */
 const MAX_SHOWN_ERRORS = 10;
-
-// Characters the YAML lexer turns into tokens of their own: line breaks and indicators. Each node,
-// and each parse error, needs at least one, so their count bounds the parser's work.
-const STRUCTURE = new Uint8Array(128);
-for (const c of '\n,[]{}:-?&*!|>\'"%@`#') STRUCTURE[c.charCodeAt(0)] = 1;
-
-/** Structure characters of a YAML text: an upper estimate of its nodes and of the parser's work. */
-export function yamlStructureCount(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 128 && STRUCTURE[c]) n++;
-  }
-  return n;
-}
-
-export function structureProblem(file: string, count: number, limit: number, scope: 'file' | 'repository'): UserError {
-  return new UserError({
-    pos: { file, line: 1, column: 1 },
-    message:
-      scope === 'file'
-        ? `file has about ${count} YAML nodes (line breaks and indicators counted before parsing), over the limit of ${limit}`
-        : `the repository's YAML files have about ${count} nodes together (counted before parsing), over the limit of ${limit}`,
-    hint: 'policy files are small; split the platform or trim it (docs/limits.md)',
-  });
-}
-
-function lineCol(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let last = -1;
-  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
-    line++;
-    last = i;
-  }
-  return { line, column: offset - last };
-}
-
-function depthError(pos: SourcePos, limits: Limits): UserError {
-  return new UserError({
-    pos,
-    message: `nesting deeper than ${limits.maxDepth} levels`,
-    hint: 'policy files are shallow; flatten the structure (the limit is documented in docs/limits.md)',
-  });
-}
-
-const isSpace = (c: string | undefined) => c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === undefined;
-
-/**
- * Linear scan so a 10 000-deep document is refused before the parser (which recurses) spends time
- * on it. Flow depth counts brackets outside quoted scalars and comments; block depth keeps a stack
- * of indentation columns, compact "- " and "? " indicators included. Both only need to be close:
- * the exact depth is checked while converting.
- */
-function precheckDepth(file: string, text: string, limits: Limits): void {
-  let depth = 0;
-  let quote: string | null = null;
-  let prev: string | undefined; // previous character outside a quoted scalar
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote) {
-      if (c === '\\' && quote === '"') i++;
-      else if (c === quote) {
-        quote = null;
-        prev = c;
-      }
-      continue;
-    }
-    // A quote opens a quoted scalar only where a scalar can start; inside a plain scalar (don't)
-    // it is an ordinary character. A # starts a comment only after white space.
-    if ((c === '"' || c === "'") && (isSpace(prev) || prev === '[' || prev === '{' || prev === ',' || prev === ':')) quote = c;
-    else if (c === '#' && isSpace(prev)) {
-      const nl = text.indexOf('\n', i);
-      i = nl < 0 ? text.length : nl - 1;
-    } else if (c === '[' || c === '{') {
-      if (++depth > limits.maxDepth) throw depthError({ file, ...lineCol(text, i) }, limits);
-    } else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
-    prev = c;
-  }
-
-  const stack: number[] = [];
-  const indent = /^( *)((?:[-?][ \t]+)*)(?=[^ \t\r\n#])/gm;
-  let m: RegExpExecArray | null;
-  while ((m = indent.exec(text))) {
-    const col = m[1]!.length;
-    while (stack.length && stack[stack.length - 1]! >= col) stack.pop();
-    stack.push(col);
-    // each compact indicator ("- - x") opens one more level
-    const compact = m[2]!.match(/[-?]/g)?.length ?? 0;
-    if (stack.length + compact > limits.maxDepth) throw depthError({ file, ...lineCol(text, m.index) }, limits);
-    for (let k = 1; k <= compact; k++) stack.push(col + k);
-    if (m[0].length === 0) indent.lastIndex++;
-  }
-}
 
 /**
  * What the YAML parser costs per structure character at worst (a flat flow list of tiny scalars:
