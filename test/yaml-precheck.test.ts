@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { UserError } from '../plugin/errors.ts';
 import { DEFAULT_LIMITS } from '../plugin/load/limits.ts';
-import { precheckDepth, yamlStructureCount } from '../plugin/load/yaml-precheck.ts';
+import { precheckDepth, STRUCTURE_LOOP_FROM, yamlStructureCount } from '../plugin/load/yaml-precheck.ts';
 
 /** The definition of the structure count: line breaks and YAML indicators, character by character. */
 function structureDefinition(text: string): number {
@@ -80,6 +80,17 @@ describe('YAML pre-scan', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it('counts long texts, which take the loop, as the definition does too', () => {
+    const filler = 'ab: cd\n'.repeat(Math.ceil(STRUCTURE_LOOP_FROM / 7));
+    fc.assert(
+      fc.property(fc.oneof(yamlish, fc.string({ unit: 'binary' })), (text) => {
+        assert.equal(yamlStructureCount(filler + text), structureDefinition(filler) + structureDefinition(text));
+      }),
+      { numRuns: 200 },
+    );
+    assert.equal(yamlStructureCount(filler.slice(0, STRUCTURE_LOOP_FROM - 1)), structureDefinition(filler.slice(0, STRUCTURE_LOOP_FROM - 1)));
   });
 
   it('refuses flow nesting where the character-by-character definition does, at the same line and column', () => {
