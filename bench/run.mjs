@@ -87,11 +87,20 @@ function runOnce(cmd) {
   return { wall, cpu, rss, exit, docs, bytes: statSync(out).size };
 }
 
-/** Every command once (warm-up: page cache, compile cache) unless told not to, then `runs` rounds, interleaved. */
+/**
+ * Every command once (warm-up: page cache, compile cache) unless told not to, then `runs` rounds,
+ * interleaved. Each round starts one command later than the one before, so that no command always
+ * follows the same one (kustomize's two busy cores, a large render's freed memory) or leads a round.
+ */
 function measure(cmds, runs, warmUp = true) {
   const samples = cmds.map(() => []);
   if (warmUp) cmds.forEach((c) => runOnce(c));
-  for (let i = 0; i < runs; i++) cmds.forEach((c, k) => samples[k].push(runOnce(c)));
+  for (let i = 0; i < runs; i++) {
+    for (let j = 0; j < cmds.length; j++) {
+      const k = (i + j) % cmds.length;
+      samples[k].push(runOnce(cmds[k]));
+    }
+  }
   return cmds.map((c, k) => ({ name: c.name, target: c.target, node: c.node, samples: samples[k] }));
 }
 
