@@ -11,7 +11,8 @@ import type { Limits } from './limits.ts';
 // Characters the YAML lexer turns into tokens of their own: line breaks and indicators. Each node,
 // and each parse error, needs at least one, so their count bounds the parser's work.
 const STRUCTURE_CHARS = '\n,[]{}:-?&*!|>\'"%@`#';
-const NOT_STRUCTURE = /[^\n,[\]{}:\-?&*!|>'"%@`#]+/g;
+/** Runs of every other character (`]` and `-` escaped in the class). */
+const NOT_STRUCTURE = new RegExp(`[^${STRUCTURE_CHARS.replace(/[\]\\^-]/g, '\\$&')}]+`, 'g');
 const STRUCTURE = new Uint8Array(128);
 for (const c of STRUCTURE_CHARS) STRUCTURE[c.charCodeAt(0)] = 1;
 /**
