@@ -173,6 +173,8 @@ describe('the sidecar image (Dockerfile, built with build-image.sh)', { timeout:
       console.log(JSON.stringify({
         opt: fs.readdirSync('/opt/policy-bundle').sort(),
         bin: fs.realpathSync('/usr/local/bin/policy-bundle'),
+        // the first policy-bundle on PATH, as argocd-cmp-server's exec finds it
+        onPath: process.env.PATH.split(':').find((d) => fs.existsSync(d + '/policy-bundle')) + '/policy-bundle',
         distWritable: writable('/opt/policy-bundle/dist'),
         binWritable: ['policy-bundle', 'policy-bundle-sea', 'policy-bundle.mjs'].some((f) => writable('/opt/policy-bundle/dist/' + f)),
         dist: fs.readdirSync('/opt/policy-bundle/dist').sort(),
@@ -187,6 +189,8 @@ describe('the sidecar image (Dockerfile, built with build-image.sh)', { timeout:
     assert.deepEqual(facts.opt, ['dist', 'examples'], 'production content only (no node_modules, no sources)');
     assert.deepEqual(facts.dist, ['chunks', 'policy-bundle', 'policy-bundle-sea', 'policy-bundle.mjs'], 'the launcher, the single executable with the start-up snapshot, and the plain bundle');
     assert.equal(facts.bin, '/opt/policy-bundle/dist/policy-bundle', 'the launcher is on PATH');
+    // Found through the symbolic link, the launcher would spend a `readlink -f` process on every call.
+    assert.equal(facts.onPath, '/opt/policy-bundle/dist/policy-bundle', 'PATH finds the launcher itself, not the symbolic link to it');
     assert.equal(facts.distWritable, false, 'uid 999 must not be able to change the plugin');
     assert.equal(facts.binWritable, false);
     assert.equal(facts.pluginYaml, readFileSync(join(root, 'plugin.yaml'), 'utf8'), 'plugin.yaml baked in as committed');
