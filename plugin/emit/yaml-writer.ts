@@ -2,6 +2,11 @@
 // strings quoted unless plainly safe. Same data, same bytes, without a general-purpose
 // serializer's cost on the hot path. (Lines pushed to an array and joined once measure faster
 // than appending to one string, and keep the heap smaller: docs/performance.md.)
+//
+// A render runs this mostly as cold code, which V8 does not inline: the type tests are written
+// out in the two walking functions instead of small helpers, and a mapping's emptiness is seen
+// from what its own walk wrote (a seed render made ~13 000 calls to such helpers; "Calls" in
+// docs/performance.md).
 import { sortInCodeUnitOrder } from '../code-unit-order.ts';
 import { jsonLine } from '../json-line.ts';
 
@@ -20,25 +25,6 @@ export function scalar(v: unknown): string {
   throw new Error(`cannot write ${typeof v} as YAML`);
 }
 
-// Plain indexed loops below: this runs for every mapping of every resource, mostly as cold code,
-// where each for-of step allocates an iterator result.
-function orderedKeys(obj: Record<string, unknown>, order: string[] | undefined): string[] {
-  let keys = Object.keys(obj);
-  // (parsed text holds no undefined)
-  for (let i = 0; i < keys.length; i++) {
-    if (obj[keys[i]!] === undefined) {
-      keys = keys.filter((x) => obj[x] !== undefined);
-      break;
-    }
-  }
-  sortInCodeUnitOrder(keys);
-  if (!order) return keys;
-  const first = order.filter((k) => Object.hasOwn(obj, k) && obj[k] !== undefined);
-  return first.length === 0 ? keys : [...first, ...keys.filter((k) => !order.includes(k))];
-}
-
-const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isEmpty = (v: unknown) => (Array.isArray(v) ? v.length === 0 : isMap(v) && Object.keys(v).length === 0);
 /** scalar() of a string, remembered: keys, names and labels repeat across thousands of resources. */
 const seen = new Map<string, string>();
 function str(s: string): string {
@@ -49,36 +35,63 @@ function str(s: string): string {
   }
   return out;
 }
-const inline = (v: unknown) => (Array.isArray(v) ? '[]' : isMap(v) ? '{}' : typeof v === 'string' ? str(v) : scalar(v));
 
+function orderedKeys(obj: Record<string, unknown>, order: string[] | undefined): string[] {
+  let keys = Object.keys(obj);
+  // (parsed text holds no undefined)
+  for (let i = 0; i < keys.length; i++) {
+    if (obj[keys[i]!] === undefined) {
+      keys = keys.filter((x) => obj[x] !== undefined);
+      break;
+    }
+  }
+  if (keys.length > 1) sortInCodeUnitOrder(keys);
+  if (!order) return keys;
+  const first = order.filter((k) => Object.hasOwn(obj, k) && obj[k] !== undefined);
+  return first.length === 0 ? keys : [...first, ...keys.filter((k) => !order.includes(k))];
+}
+
+/** The lines of a mapping's entries; none for an empty one. */
 function writeMap(obj: Record<string, unknown>, indent: string, out: string[], order?: string[], firstPrefix?: string): void {
-  let first = true;
   const keys = orderedKeys(obj, order);
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
     const v = obj[k];
-    const lead = first && firstPrefix !== undefined ? firstPrefix : indent;
-    first = false;
-    const key = str(k);
-    if ((isMap(v) || Array.isArray(v)) && !isEmpty(v)) {
-      out.push(`${lead}${key}:`);
-      writeValue(v, indent + '  ', out, k === 'metadata' && order === TOP_ORDER ? METADATA_ORDER : undefined);
+    const lead = i === 0 && firstPrefix !== undefined ? firstPrefix : indent;
+    let key = seen.get(k);
+    if (key === undefined) key = str(k);
+    if (typeof v !== 'object' || v === null) {
+      out.push(`${lead}${key}: ${typeof v === 'string' ? (seen.get(v) ?? str(v)) : scalar(v)}`);
+    } else if (Array.isArray(v)) {
+      if (v.length === 0) out.push(`${lead}${key}: []`);
+      else {
+        out.push(`${lead}${key}:`);
+        writeSeq(v, indent + '  ', out);
+      }
     } else {
-      out.push(`${lead}${key}: ${inline(v)}`);
+      const at = out.length;
+      out.push(`${lead}${key}:`);
+      writeMap(v as Record<string, unknown>, indent + '  ', out, k === 'metadata' && order === TOP_ORDER ? METADATA_ORDER : undefined);
+      if (out.length === at + 1) out[at] = `${lead}${key}: {}`;
     }
   }
 }
 
-function writeValue(v: unknown, indent: string, out: string[], order?: string[]): void {
-  if (isMap(v)) return writeMap(v, indent, out, order);
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const item: unknown = v[i];
-      if (isMap(item) && !isEmpty(item)) writeMap(item, indent + '  ', out, undefined, `${indent}- `);
-      else if (Array.isArray(item) && !isEmpty(item)) {
+/** The lines of a non-empty sequence's items. */
+function writeSeq(items: unknown[], indent: string, out: string[]): void {
+  for (let i = 0; i < items.length; i++) {
+    const item: unknown = items[i];
+    if (typeof item !== 'object' || item === null) out.push(`${indent}- ${typeof item === 'string' ? (seen.get(item) ?? str(item)) : scalar(item)}`);
+    else if (Array.isArray(item)) {
+      if (item.length === 0) out.push(`${indent}- []`);
+      else {
         out.push(`${indent}-`);
-        writeValue(item, indent + '  ', out);
-      } else out.push(`${indent}- ${inline(item)}`);
+        writeSeq(item, indent + '  ', out);
+      }
+    } else {
+      const at = out.length;
+      writeMap(item as Record<string, unknown>, indent + '  ', out, undefined, `${indent}- `);
+      if (out.length === at) out.push(`${indent}- {}`);
     }
   }
 }
