@@ -47,8 +47,15 @@ function orderedKeys(obj: Record<string, unknown>, order: string[] | undefined):
   }
   if (keys.length > 1) sortInCodeUnitOrder(keys);
   if (!order) return keys;
-  const first = order.filter((k) => Object.hasOwn(obj, k) && obj[k] !== undefined);
-  return first.length === 0 ? keys : [...first, ...keys.filter((k) => !order.includes(k))];
+  // the keys of `order` that obj has, in that order, then the others (sorted)
+  const out: string[] = [];
+  for (let i = 0; i < order.length; i++) {
+    const k = order[i]!;
+    if (Object.hasOwn(obj, k) && obj[k] !== undefined) out.push(k);
+  }
+  if (out.length === 0) return keys;
+  for (let i = 0; i < keys.length; i++) if (!order.includes(keys[i]!)) out.push(keys[i]!);
+  return out;
 }
 
 /** The lines of a mapping's entries; none for an empty one. */

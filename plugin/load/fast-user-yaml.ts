@@ -58,7 +58,10 @@ const HEX = /^[0-9a-fA-F]+$/;
 /** What pos() gives when no positions are recorded: never stored, never shown. */
 const NOWHERE: SourcePos = Object.freeze({ file: '', line: 0, column: 0 });
 
-const isEnd = (c: number) => c === 10 || c === 13 || Number.isNaN(c); // line feed, CR (always before LF), end of text
+// Line feed, CR (always before LF), or the end of the text (NaN). The loops that run per character
+// write this test out (`c === 10 || c === 13 || c !== c`): a render runs them as cold code, which
+// V8 does not inline, and a call per character was most of this reader's calls.
+const isEnd = (c: number) => c === 10 || c === 13 || Number.isNaN(c);
 
 class Reader {
   private i = 0;
@@ -145,7 +148,10 @@ class Reader {
   }
 
   private isDash(i: number): boolean {
-    return this.code(i) === 45 && (this.code(i + 1) === 32 || isEnd(this.code(i + 1)));
+    const t = this.t;
+    if (t.charCodeAt(i) !== 45) return false;
+    const d = t.charCodeAt(i + 1);
+    return d === 32 || isEnd(d);
   }
 
   document(): unknown {
@@ -335,7 +341,7 @@ class Reader {
     let key = false;
     for (;; j++) {
       const d = t.charCodeAt(j);
-      if (isEnd(d)) {
+      if (d === 10 || d === 13 || d !== d) {
         if (flow) bail(); // multi-line flow collection
         break;
       }
@@ -378,7 +384,7 @@ class Reader {
     let from = i;
     for (;; i++) {
       const c = t.charCodeAt(i);
-      if (isEnd(c)) bail(); // multi-line: not in the subset
+      if (c === 10 || c === 13 || c !== c) bail(); // multi-line: not in the subset
       if (c === 39) {
         out += t.slice(from, i);
         if (t.charCodeAt(i + 1) === 39) {
@@ -400,7 +406,7 @@ class Reader {
     let from = i;
     for (;; i++) {
       const c = t.charCodeAt(i);
-      if (isEnd(c)) bail();
+      if (c === 10 || c === 13 || c !== c) bail();
       if (c === 34) {
         out += t.slice(from, i);
         this.i = i + 1;
@@ -495,7 +501,10 @@ class Reader {
   }
 
   private spaces(): void {
-    while (this.code(this.i) === 32) this.i++;
+    const t = this.t;
+    let i = this.i;
+    while (t.charCodeAt(i) === 32) i++;
+    this.i = i;
   }
 }
 

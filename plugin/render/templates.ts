@@ -67,7 +67,10 @@ function environment(hb: Hbs, budget?: IterationBudget): Hbs {
     try {
       const json = jsonScalar(v);
       printing?.push(json);
-      return new env.SafeString(json);
+      // A plain string: every template is compiled with noEscape (the built-ins at build time,
+      // overrides below), so nothing HTML-escapes it, and a SafeString would only cost an object
+      // and two calls per value.
+      return json;
     } catch (e) {
       if (e instanceof UndefinedValueError && options?.loc) e.line = options.loc.start.line;
       throw e;
