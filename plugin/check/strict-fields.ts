@@ -31,8 +31,10 @@ function walk(value: unknown, id: number, path: (string | number)[], kind: strin
   if ('a' in node) {
     if (!Array.isArray(value)) return;
     for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (typeof item !== 'object' || item === null) continue; // a scalar has no fields to check
       path.push(i);
-      walk(value[i], node.a, path, kind, out);
+      walk(item, node.a, path, kind, out);
       path.pop();
     }
     return;
@@ -50,8 +52,10 @@ function walk(value: unknown, id: number, path: (string | number)[], kind: strin
       out.push(`${pathText(path)}.${k}: unknown field in ${kind}${near ? ` (did you mean "${near}"?)` : ''}; the API server would drop it silently`);
       continue;
     }
+    const v = (value as Record<string, unknown>)[k];
+    if (typeof v !== 'object' || v === null) continue; // a scalar has no fields to check
     path.push(k);
-    walk((value as Record<string, unknown>)[k], child, path, kind, out);
+    walk(v, child, path, kind, out);
     path.pop();
   }
 }
