@@ -5,7 +5,7 @@
 //
 // A render runs this mostly as cold code, which V8 does not inline: the type tests are written
 // out in the two walking functions instead of small helpers, and a mapping's emptiness is seen
-// from what its own walk wrote (a seed render made ~13 000 calls to such helpers; "Calls" in
+// from what its own walk wrote (a seed render made ~12 000 calls to such helpers; "Calls" in
 // docs/performance.md).
 import { sortInCodeUnitOrder } from '../code-unit-order.ts';
 import { jsonLine } from '../json-line.ts';
