@@ -15,6 +15,8 @@ import { describeError, registerCommand, run } from '../plugin/cli/main.ts';
 import { UserError } from '../plugin/errors.ts';
 import { checkIntentSize } from '../plugin/load/intent-size.ts';
 import { DEFAULT_LIMITS } from '../plugin/load/limits.ts';
+import { loadRepository } from '../plugin/load/load.ts';
+import { yamlStructureCount } from '../plugin/load/yaml-precheck.ts';
 import { cli, CLI, MINIMAL_PLATFORM, PRACTICUS, PROJECT } from './helpers/cli.ts';
 
 const MiB = 1024 * 1024;
@@ -225,6 +227,18 @@ describe('hostile repositories: sizes and shapes are bounded', () => {
   it('refuses a file with more YAML structure than the node limit before parsing it', () => {
     const text = 'a: [' + Array(DEFAULT_LIMITS.maxNodes + 10).fill('0').join(',') + ']\n';
     assertRefused(render(repo({ 'platform.yaml': text })), /^platform\.yaml:1:1: file has about \d+ YAML nodes \(line breaks and indicators counted before parsing\), over the limit of 2000000/m);
+  });
+
+  it('refuses YAML files whose structure adds up to more than the repository limit, each file counted once', () => {
+    const dir = repo();
+    const files = ['platform.yaml', ...['dev', 'prod', 'staging'].map((e) => `environments/${e}.yaml`)];
+    const total = files.reduce((sum, f) => sum + yamlStructureCount(readFileSync(join(dir, f), 'utf8')), 0);
+    // platform.yaml first, then the environments in name order: staging.yaml is the one that tips it over
+    assert.throws(
+      () => loadRepository(dir, { ...DEFAULT_LIMITS, maxTotalNodes: total - 1 }),
+      (e: unknown) => e instanceof UserError && /^environments\/staging\.yaml:1:1: the repository's YAML files have about (\d+) nodes together \(counted before parsing\), over the limit of \d+/.exec(describeError(e))?.[1] === String(total),
+    );
+    assert.doesNotThrow(() => loadRepository(dir, { ...DEFAULT_LIMITS, maxTotalNodes: total }));
   });
 
   it('refuses a folder with too many entries without listing it all', () => {

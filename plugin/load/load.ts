@@ -52,15 +52,16 @@ const get = (v: unknown, ...path: string[]): unknown =>
  */
 export function loadRepository(dir: string, limits: Limits = DEFAULT_LIMITS, { positions = true } = {}): LoadedRepository {
   const repo = openRepository(dir, limits);
-  const text = repo.read('platform.yaml');
-  if (text === undefined) {
+  const yaml = repo.readYaml('platform.yaml');
+  if (yaml === undefined) {
     throw new UserError({ message: `no platform.yaml in ${dir}`, hint: 'point --dir (or the Application\'s path) at the folder that holds platform.yaml' });
   }
-  const platform = { file: 'platform.yaml', value: parseYamlFile('platform.yaml', text, limits, positions).value };
+  const platform = { file: 'platform.yaml', value: parseYamlFile('platform.yaml', yaml.text, limits, positions, yaml.structure).value };
   const environments = new Map<string, SourceFile>();
   for (const f of repo.list('environments', '.yaml')) {
     const file = `environments/${f}`;
-    environments.set(f.slice(0, -5), { file, value: parseYamlFile(file, repo.read(file)!, limits, positions).value });
+    const env = repo.readYaml(file)!;
+    environments.set(f.slice(0, -5), { file, value: parseYamlFile(file, env.text, limits, positions, env.structure).value });
   }
   return { root: repo.root, positions, platform, environments, templates: loadTemplates(repo) };
 }

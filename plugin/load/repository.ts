@@ -16,8 +16,18 @@ export interface Repository {
   readonly root: string;
   /** text of a file, or undefined when it does not exist */
   read(rel: string): string | undefined;
+  /**
+   * text of a YAML file and its structure count (yaml-precheck.ts), counted once here for the
+   * repository's total and handed on for the file's own limit; undefined when it does not exist
+   */
+  readYaml(rel: string): YamlText | undefined;
   /** file names in a folder matching a suffix, sorted; [] when the folder does not exist */
   list(folder: string, suffix: string): string[];
+}
+
+export interface YamlText {
+  text: string;
+  structure: number;
 }
 
 const INSIDE_HINT = 'every file the plugin reads must be inside the repository (no "..", absolute paths or symlinks leading out)';
@@ -94,7 +104,7 @@ export function openRepository(dir: string, limits: Limits): Repository {
     return real;
   };
 
-  return {
+  const repository: Repository = {
     root,
     read(rel) {
       const real = resolveInside(rel);
@@ -154,11 +164,15 @@ export function openRepository(dir: string, limits: Limits): Repository {
           hint: 'policy repositories are small; split the platform or trim it (docs/limits.md)',
         });
       }
-      if (rel.endsWith('.yaml') || rel.endsWith('.yml')) {
-        totalNodes += yamlStructureCount(text);
-        if (totalNodes > limits.maxTotalNodes) throw structureProblem(rel, totalNodes, limits.maxTotalNodes, 'repository');
-      }
       return text;
+    },
+    readYaml(rel) {
+      const text = repository.read(rel);
+      if (text === undefined) return undefined;
+      const structure = yamlStructureCount(text);
+      totalNodes += structure;
+      if (totalNodes > limits.maxTotalNodes) throw structureProblem(rel, totalNodes, limits.maxTotalNodes, 'repository');
+      return { text, structure };
     },
     list(folder, suffix) {
       const real = resolveInside(folder);
@@ -194,4 +208,5 @@ export function openRepository(dir: string, limits: Limits): Repository {
       return names.sort();
     },
   };
+  return repository;
 }

@@ -60,14 +60,14 @@ function parseQuietly(text: string, lineCounter: LineCounter): Document.Parsed {
 
 /**
  * `positions: false` records no source position on the values (load.ts: render and generate read a
- * repository so, and read it again with positions when there is a finding to word).
+ * repository so, and read it again with positions when there is a finding to word). `structure` is
+ * the text's yamlStructureCount, when the caller has it already (repository.ts's readYaml).
  */
-export function parseYamlFile(file: string, text: string, limits: Limits, positions = true): ParsedYaml {
+export function parseYamlFile(file: string, text: string, limits: Limits, positions = true, structure = yamlStructureCount(text)): ParsedYaml {
   if (text.length > limits.maxFileBytes) {
     // repository.ts refuses big files before reading them; this covers text from anywhere else
     throw new UserError({ pos: { file, line: 1, column: 1 }, message: `file is ${text.length} characters, over the limit of ${limits.maxFileBytes}`, hint: 'policy files are small; split or trim it (docs/limits.md)' });
   }
-  const structure = yamlStructureCount(text);
   if (structure > limits.maxNodes) throw structureProblem(file, structure, limits.maxNodes, 'file');
   precheckDepth(file, text, limits);
   checkHeap(file, structure);
