@@ -14,7 +14,7 @@ const realpath = realpathSync.native;
 export interface Repository {
   /** absolute, symlink-free root */
   readonly root: string;
-  /** text of a file, or undefined when it does not exist */
+  /** text of a file, or undefined when it does not exist (YAML goes through readYaml, which counts it) */
   read(rel: string): string | undefined;
   /**
    * text of a YAML file and its structure count (yaml-precheck.ts), counted once here for the
