@@ -15,10 +15,8 @@ import v8 from 'node:v8';
 import { provideSchemas } from '../check/schema-validation.ts';
 import * as coreV1 from '../check/schemas/core-v1.ts';
 import * as networkingIstioV1 from '../check/schemas/networking-istio-io-v1.ts';
-import * as networkingIstioV1beta1 from '../check/schemas/networking-istio-io-v1beta1.ts';
 import * as networkingV1 from '../check/schemas/networking-k8s-io-v1.ts';
 import * as securityV1 from '../check/schemas/security-istio-io-v1.ts';
-import * as securityV1beta1 from '../check/schemas/security-istio-io-v1beta1.ts';
 import { loadAllCommands, run } from './main.ts';
 import { tuneForRepository } from './optimizing-compiler.ts';
 import { runProcess } from './process.ts';
@@ -28,9 +26,7 @@ provideSchemas({
   'core-v1': coreV1,
   'networking-k8s-io-v1': networkingV1,
   'security-istio-io-v1': securityV1,
-  'security-istio-io-v1beta1': securityV1beta1,
   'networking-istio-io-v1': networkingIstioV1,
-  'networking-istio-io-v1beta1': networkingIstioV1beta1,
 });
 
 async function warmUp(dir: string): Promise<void> {
