@@ -37,7 +37,7 @@
 import { analyzeMetafile, build } from 'esbuild';
 import Handlebars from 'handlebars';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -251,10 +251,22 @@ fi
 exec node "$dir/policy-bundle.mjs" "$@"
 `;
 
-/** Runs this Node to build the start-up snapshot (it runs plugin/cli/snapshot.ts, the warm-up). */
+/**
+ * Runs this Node to build the start-up snapshot (it runs plugin/cli/snapshot.ts, the warm-up). Its
+ * stdout and stderr are files, not pipes: Node writes a warning to stderr while it builds (a single
+ * executable is experimental), and on a pipe that write makes a net.Socket, which would put
+ * node:net and the modules it loads into the snapshot, for every call to deserialise (~0.5 ms).
+ */
 function buildSnapshot(args, work, env) {
-  const r = spawnSync(process.execPath, args, { cwd: work, env, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`building the start-up snapshot failed (exit ${r.status}):\n${r.stderr}`);
+  const out = join(work, 'snapshot-build.log');
+  const fd = openSync(out, 'w');
+  let r;
+  try {
+    r = spawnSync(process.execPath, args, { cwd: work, env, stdio: ['ignore', fd, fd] });
+  } finally {
+    closeSync(fd);
+  }
+  if (r.status !== 0) throw new Error(`building the start-up snapshot failed (exit ${r.status}):\n${readFileSync(out, 'utf8')}`);
 }
 
 /**

@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { evaluate } from '../plugin/analyze/evaluate.ts';
-import { containsIp, parseCidr, parseIp } from '../plugin/analyze/cidr.ts';
+import { isIP } from 'node:net';
+import { addressFamily, containsIp, parseCidr, parseIp } from '../plugin/analyze/cidr.ts';
 import { matchesSelector, type LabelSelector } from '../plugin/analyze/label-selector.ts';
 import type { Cluster, Connection, KubeObject, NamespaceInfo, Pod, Protocol } from '../plugin/analyze/model.ts';
 
@@ -303,5 +304,31 @@ describe('cidr', () => {
       const same = prefix === 0 || Math.floor(net / 2 ** shift) === Math.floor(ip / 2 ** shift);
       return containsIp(`${toIp(net)}/${prefix}`, toIp(ip)) === same;
     }));
+  });
+});
+
+// The platform schema's CIDR check (plugin/schema/platform.ts) reads addresses with addressFamily.
+describe('addressFamily', () => {
+  it("agrees with Node's net.isIP but for IPv6 zone indexes, which Kubernetes refuses (fast-check)", () => {
+    const dec = fc.oneof(fc.integer({ min: 0, max: 300 }).map(String), fc.stringMatching(/^0[0-9]{1,3}$/), fc.constant(''));
+    const v4 = fc.array(dec, { minLength: 1, maxLength: 5 }).map((p) => p.join('.'));
+    const v6 = fc
+      .tuple(fc.array(fc.stringMatching(/^[0-9a-fA-F]{0,5}$/), { minLength: 1, maxLength: 9 }), fc.nat(10), fc.boolean(), fc.option(v4))
+      .map(([groups, at, gap, tail]) => {
+        const parts = [...groups];
+        if (gap) parts.splice(at % (parts.length + 1), 0, '');
+        return parts.join(':') + (tail === null ? '' : `:${tail}`);
+      });
+    const text = fc.oneof(v4, v6, fc.string({ maxLength: 12 }), fc.stringMatching(/^[0-9a-f:.% ]{0,16}$/));
+    fc.assert(
+      fc.property(text, (t) => {
+        assert.equal(addressFamily(t), t.includes('%') ? 0 : isIP(t), JSON.stringify(t));
+      }),
+      { numRuns: 20000 },
+    );
+    assert.equal(isIP('fe80::1%eth0'), 6);
+    assert.equal(addressFamily('fe80::1%eth0'), 0);
+    assert.equal(addressFamily(' 10.0.0.1'), 0);
+    assert.equal(addressFamily('::ffff:10.0.0.1'), 6);
   });
 });

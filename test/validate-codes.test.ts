@@ -334,6 +334,22 @@ describe('schema guardrails (PB001): names, label values and Istio paths', () =>
     });
   }
 
+  it('a cidr with an IPv6 zone index or a space is refused at its line: Kubernetes parses neither', async () => {
+    const flow = (cidr: string) => `    - from: {workload: job-runner}\n      to: {cidr: ${JSON.stringify(cidr)}}\n      ports: [443]\n`;
+    for (const cidr of ['fe80::1%eth0/64', ' 10.0.0.0/8', '10.0.0.0 /8', '10.0.0.0/8/8', '10.0.0/8', '10.0.0.0/33']) {
+      const text = platform(flow(cidr));
+      const { code, findings } = await validate({ 'platform.yaml': text }, ['--env', 'prod']);
+      assert.equal(code, 1, cidr);
+      const f = findings.find((x) => x.code === 'PB001');
+      assert.match(f?.message ?? '', /^spec\.flows\.0\.to\.cidr: is not a CIDR such as 10\.1\.0\.0\/16 or fd00::\/8/, `${cidr}: ${JSON.stringify(findings)}`);
+      assert.equal(f!.line, text.split('\n').findIndex((l) => l.includes('cidr:')) + 1, cidr);
+    }
+    for (const cidr of ['fd00::/8', '::ffff:10.0.0.0/104', '0.0.0.0/0', '::/0']) {
+      const { findings } = await validate({ 'platform.yaml': platform(flow(cidr)) }, ['--env', 'prod']);
+      assert.deepEqual(findings.filter((x) => x.code === 'PB001'), [], cidr);
+    }
+  });
+
   const good: [string, string, string][] = [
     ['a prefix path', '"/v1/predict"', '"/v1/*"'],
     ['a suffix path', '"/v1/predict"', '"*/predict"'],

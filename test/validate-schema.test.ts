@@ -185,7 +185,7 @@ describe('v1beta1 resources are checked by the v1 validators', () => {
     // the v1beta1 validator's own answer, in schemaProblems' form
     const v1beta1Problems = (o: Obj): string[] => {
       try {
-        models[o.kind].prototype.validate.call(o);
+        models[o.kind]!.prototype.validate.call(o);
         return [];
       } catch (e) {
         return (e as Error).message.split(/, (?=data)/).map((m) => m.replace(/^data\/?/, '').trim()).filter(Boolean);

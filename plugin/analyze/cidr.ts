@@ -24,6 +24,14 @@ export function parseIp(text: string): Address | undefined {
 }
 
 /**
+ * 4 or 6 for an address written exactly as a CIDR in a policy must be: no surrounding spaces and
+ * no IPv6 zone index ("fe80::1%eth0", which Node's net.isIP accepts and Kubernetes refuses); else 0.
+ */
+export function addressFamily(text: string): 0 | 4 | 6 {
+  return text.trim() === text ? (parseIp(text)?.family ?? 0) : 0;
+}
+
+/**
  * Parse "a.b.c.d/n" or "x::y/n". A bare address is accepted as a host route
  * (/32 or /128) because Istio ipBlocks allow it. Host bits set in a CIDR are
  * masked off rather than rejected, which is how Go's net.ParseCIDR treats them.

@@ -4,9 +4,6 @@
 // bundle once, at the end, and needs none of a stream's buffering. A synchronous write also means
 // that everything is written when run() returns, so the process can exit at once.
 import { writeSync } from 'node:fs';
-// (`node --build-snapshot` warns that it has not verified node:tty for snapshots; isatty() keeps no
-// state, it asks the descriptor at each call, so a snapshot cannot hold a stale answer.)
-import { isatty } from 'node:tty';
 
 export interface FdOutput {
   write(s: string): boolean;
@@ -54,7 +51,11 @@ export function fdOutput(fd: 1 | 2, onError: (err: NodeJS.ErrnoException) => voi
       }
     },
     get isTTY(): boolean {
-      return (tty ??= isatty(fd));
+      // node:tty on first use only (it is for colours): it loads node:net too, which nothing else
+      // needs, and the start-up snapshot would carry both (~0.5 ms of every call's start,
+      // docs/performance.md). process.getBuiltinModule, because importing node:module for a
+      // require() loads node:net as well; a Node 20 before 20.16 has none, and gets no colours.
+      return (tty ??= process.getBuiltinModule?.('node:tty')?.isatty(fd) ?? false);
     },
   };
 }

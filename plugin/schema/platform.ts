@@ -1,6 +1,6 @@
 // kind: Platform — the environment-agnostic intent (SPEC.md). Types are inferred from here.
-import { isIP } from 'node:net';
 import * as z from 'zod/mini';
+import { addressFamily } from '../analyze/cidr.ts';
 import { dnsLabel, duration, httpMethod, istioPath, labelMap, port } from './kubernetes-names.ts';
 
 export const API_VERSION = 'policy-bundle.dev/v1alpha1';
@@ -8,7 +8,7 @@ export const API_VERSION = 'policy-bundle.dev/v1alpha1';
 const cidr = z.string().check(
   z.refine((s) => {
     const [ip, bits, ...rest] = s.split('/');
-    const fam = isIP(ip ?? '');
+    const fam = addressFamily(ip ?? '');
     const n = Number(bits);
     return rest.length === 0 && fam !== 0 && /^\d+$/.test(bits ?? '') && n <= (fam === 4 ? 32 : 128);
   }, 'is not a CIDR such as 10.1.0.0/16 or fd00::/8'),
