@@ -1,4 +1,4 @@
 // The plugin's own environments and templates, embedded at build time (scripts/build.mjs).
-export { builtinEnvironments, builtinTemplateSources, builtinTemplateSpecs } from '../generated/builtins.ts';
+export { builtinEnvironments, builtinTemplateSources, builtinTemplateFns } from '../generated/builtins.ts';
 
 export const BUILTIN_PREFIX = 'builtin:';

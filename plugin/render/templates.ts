@@ -1,12 +1,12 @@
-// Template functions: built-ins were precompiled at build time (only Handlebars' runtime loads);
-// a repository override is checked (template-policy.ts) and compiled on demand, in its own
-// Handlebars environment: prototype access off, no helpers but `json` and the four safe blocks,
-// strict mode, {{#each}} iterations counted. Every template's output is bounded per resource and
-// for the bundle (limits.ts).
+// Template functions: the built-ins were compiled to plain functions at build time
+// (scripts/compile-templates.mjs: Handlebars' parser, and what its runtime would print), so a
+// render without overrides runs no Handlebars at all; a repository override is checked
+// (template-policy.ts) and compiled on demand by Handlebars, in its own environment: prototype
+// access off, no helpers but `json` and the four safe blocks, strict mode, {{#each}} iterations
+// counted. Every template's output is bounded per resource and for the bundle (limits.ts).
 import type HandlebarsFull from 'handlebars';
-import runtimeModule from 'handlebars/runtime.js';
 import { UserError, type Problem } from '../errors.ts';
-import { builtinTemplateSpecs } from '../load/builtins.ts';
+import { builtinTemplateFns } from '../load/builtins.ts';
 import { DEFAULT_LIMITS, type Limits } from '../load/limits.ts';
 import type { TemplateName } from '../plan/resource.ts';
 import { jsonScalar, UndefinedValueError } from './json-scalar.ts';
@@ -27,8 +27,6 @@ export interface TemplateOverride {
 }
 
 type Hbs = typeof HandlebarsFull;
-// The runtime build has the same API minus the compiler; its bundled typings say less.
-const HandlebarsRuntime = runtimeModule as unknown as Hbs;
 
 const RUNTIME_OPTIONS = {
   allowProtoPropertiesByDefault: false,
@@ -59,23 +57,25 @@ class TooManyIterations extends Error {}
  */
 let printing: string[] | undefined;
 
+/** The `json` helper, of the compiled built-ins and of overrides alike; line: the template line that asked. */
+function printJson(v: unknown, line: number | undefined): string {
+  try {
+    const json = jsonScalar(v);
+    printing?.push(json);
+    // A plain string: overrides are compiled with noEscape, so nothing HTML-escapes it, and a
+    // SafeString would only cost an object and two calls per value.
+    return json;
+  } catch (e) {
+    if (e instanceof UndefinedValueError && line !== undefined) e.line = line;
+    throw e;
+  }
+}
+
 /** An isolated Handlebars environment: only the plugin's helper and the safe block helpers. */
 function environment(hb: Hbs, budget?: IterationBudget): Hbs {
   const env = hb.create();
   for (const h of ['log', 'lookup']) env.unregisterHelper(h);
-  env.registerHelper('json', (v: unknown, options: HelperOptions) => {
-    try {
-      const json = jsonScalar(v);
-      printing?.push(json);
-      // A plain string: every template is compiled with noEscape (the built-ins at build time,
-      // overrides below), so nothing HTML-escapes it, and a SafeString would only cost an object
-      // and two calls per value.
-      return json;
-    } catch (e) {
-      if (e instanceof UndefinedValueError && options?.loc) e.line = options.loc.start.line;
-      throw e;
-    }
-  });
+  env.registerHelper('json', (v: unknown, options: HelperOptions) => printJson(v, options?.loc?.start.line));
   if (budget) {
     // Nested {{#each}} multiplies: three levels over 1 000 items are a billion iterations. Count
     // every iteration of every level, whatever it prints.
@@ -92,8 +92,6 @@ function environment(hb: Hbs, budget?: IterationBudget): Hbs {
   return env;
 }
 
-let runtimeEnv: Hbs | undefined;
-
 function sizeError(file: string, values: Record<string, unknown>, bytes: number, limit: number): UserError {
   return new UserError({
     pos: { file, line: 1, column: 1 },
@@ -108,7 +106,6 @@ function sizeError(file: string, values: Record<string, unknown>, bytes: number,
  * (maxBundleBytes): the state lives in the returned functions, one set per render.
  */
 export async function loadTemplates(overrides: Map<string, TemplateOverride>, limits: Limits = DEFAULT_LIMITS): Promise<Map<TemplateName, TemplateFn>> {
-  runtimeEnv ??= environment(HandlebarsRuntime);
   let bundleBytes = 0;
   const bounded = (file: string, render: TextFn): TemplateFn => (values) => {
     const printedJson: string[] = [];
@@ -132,9 +129,8 @@ export async function loadTemplates(overrides: Map<string, TemplateOverride>, li
   };
 
   const out = new Map<TemplateName, TemplateFn>();
-  for (const [name, spec] of Object.entries(builtinTemplateSpecs)) {
-    const t = runtimeEnv.template(spec as never);
-    out.set(name as TemplateName, bounded(`builtin:templates/${name}.yaml.hbs`, (v) => t(v, RUNTIME_OPTIONS)));
+  for (const [name, t] of Object.entries(builtinTemplateFns)) {
+    out.set(name as TemplateName, bounded(`builtin:templates/${name}.yaml.hbs`, (v) => t(v, printJson)));
   }
   if (overrides.size === 0) return out;
   const { default: Handlebars } = await import('handlebars');
