@@ -1,19 +1,24 @@
-// Build-time compiler of the built-in templates: Handlebars parses each one (its own parser, with
-// its whitespace control), and this turns the AST into one plain JavaScript function that prints
-// what Handlebars' runtime prints for the same values. A render then runs no Handlebars at all for
-// the built-ins: no per-call container, wrapped helpers, options objects or prototype-access
-// checks, the largest part of the render stage's cold cost (docs/performance.md). Template
-// overrides are still compiled and run by Handlebars itself (plugin/render/templates.ts).
+// Build-time compiler of the built-in templates. Handlebars parses each one (its own parser, with
+// its whitespace control); this turns the syntax tree into one plain JavaScript function that
+// builds the resource the template's text would be read back as (plugin/check/parse-rendered.ts),
+// and counts the bytes that text would have. A render then runs no template engine and reads no
+// text back for the built-ins: no per-call Handlebars container, wrapped helpers or options
+// objects, no line-by-line reading of what was just printed (docs/performance.md). Template
+// overrides are still run by Handlebars and read back (plugin/render/templates.ts).
 //
 // It knows only what the built-ins use, and refuses anything else at build time:
 //   text and {{!-- comments --}};
-//   {{json name}}: a value of the context, printed by the `json` helper (an own property only, as
-//     Handlebars' runtime with prototype access off; undefined when absent);
+//   {{json name}}: a value of the context (an own property only, as Handlebars' runtime with
+//     prototype access off; undefined when absent), printed by the `json` helper as the whole
+//     value of a mapping key, so that it reads back as JSON.parse of what was printed;
 //   {{#if name}} ... {{else}} ... {{/if}}: Handlebars' `if` helper (false for falsy values, 0
 //     included, and for empty arrays). Values are the plan's JSON data: never functions, which
 //     Handlebars would call first.
-// test/compiled-templates.test.ts holds every compiled function to Handlebars' runtime output.
+// How: each way through the {{#if}}s is printed once here with a marker for every value, and read
+// with the `yaml` package; the markers' places in what it reads are where the values go.
+// test/compiled-templates.test.ts holds every compiled function to Handlebars' text, read back.
 import Handlebars from 'handlebars';
+import { parseDocument } from 'yaml';
 
 /** A context value: `name` alone (no paths, `this`, `@data` or `../`). */
 function valueName(param, where) {
@@ -28,53 +33,101 @@ function helperCall(node, name, where) {
   return valueName(node.params[0], where);
 }
 
-/** Statements → JavaScript statements appending to `s`: each run of text and values one `+=`. */
-function statements(program, where, out, indent) {
-  let run = [];
-  const flush = () => {
-    if (run.length) out.push(`${indent}s += ${run.join(' + ')};`);
-    run = [];
+/**
+ * Every way through a program's {{#if}}s: the conditions it takes (condition index → truthy) and
+ * the pieces it prints in order, text or a value (`{ json: key, line }`).
+ */
+function ways(program, where, conditions) {
+  let out = [{ taken: new Map(), pieces: [] }];
+  const append = (more) => {
+    out = out.flatMap((a) => more.map((b) => ({ taken: new Map([...a.taken, ...b.taken]), pieces: [...a.pieces, ...b.pieces] })));
   };
   for (const node of program.body) {
     if (node.type === 'CommentStatement') continue;
     if (node.type === 'ContentStatement') {
-      if (node.value) run.push(JSON.stringify(node.value));
-      continue;
-    }
-    if (node.type === 'MustacheStatement') {
+      if (node.value) append([{ taken: new Map(), pieces: [node.value] }]);
+    } else if (node.type === 'MustacheStatement') {
       const key = helperCall(node, 'json', where);
       if (key === undefined) throw new Error(`${where(node)}: {{${node.path.original ?? ''} ...}} is not {{json name}}, the only output the compiled built-ins know`);
-      run.push(`json(own(v, ${JSON.stringify(key)}), ${node.loc.start.line})`);
-      continue;
-    }
-    if (node.type === 'BlockStatement') {
+      append([{ taken: new Map(), pieces: [{ json: key, line: node.loc.start.line, at: where(node) }] }]);
+    } else if (node.type === 'BlockStatement') {
       const key = helperCall(node, 'if', where);
       if (key === undefined || node.program.blockParams?.length) throw new Error(`${where(node)}: {{#${node.path.original ?? ''}}} is not {{#if name}}, the only block the compiled built-ins know`);
-      flush();
-      out.push(`${indent}if (truthy(own(v, ${JSON.stringify(key)}))) {`);
-      statements(node.program, where, out, `${indent}  `);
-      if (node.inverse) {
-        out.push(`${indent}} else {`);
-        statements(node.inverse, where, out, `${indent}  `);
-      }
-      out.push(`${indent}}`);
-      continue;
+      const c = conditions.push(key) - 1;
+      const yes = ways(node.program, where, conditions).map((w) => ({ taken: new Map([[c, true], ...w.taken]), pieces: w.pieces }));
+      const no = (node.inverse ? ways(node.inverse, where, conditions) : [{ taken: new Map(), pieces: [] }]).map((w) => ({ taken: new Map([[c, false], ...w.taken]), pieces: w.pieces }));
+      append([...yes, ...no]);
+    } else {
+      throw new Error(`${where(node)}: ${node.type} is not something the compiled built-ins know (text, comments, {{json name}}, {{#if name}})`);
     }
-    throw new Error(`${where(node)}: ${node.type} is not something the compiled built-ins know (text, comments, {{json name}}, {{#if name}})`);
   }
-  flush();
+  return out;
+}
+
+const MARK = (i) => `@@policy-bundle-value-${i}@@`;
+
+/**
+ * One way's resource as a JavaScript expression: static parts as literals, value i as
+ * JSON.parse(j<i>). Each value must stand alone as the value of a mapping key.
+ */
+function expression(file, pieces) {
+  const text = pieces.map((p, i) => (typeof p === 'string' ? p : JSON.stringify(MARK(i)))).join('');
+  const doc = parseDocument(text, { version: '1.2', uniqueKeys: true, strict: true });
+  if (doc.errors.length) throw new Error(`${file}:1:1: a way through the template is not YAML: ${doc.errors[0].message.split('\n')[0]}`);
+  const root = doc.toJS({ maxAliasCount: 0 });
+  if (typeof root !== 'object' || root === null || Array.isArray(root)) throw new Error(`${file}:1:1: the template does not print one mapping`);
+  const found = new Set();
+  const write = (v) => {
+    if (typeof v === 'string' && v.includes('@@policy-bundle-value-')) {
+      const i = pieces.findIndex((p, k) => typeof p !== 'string' && v === MARK(k));
+      if (i < 0) throw new Error(`${file}:1:1: a value is printed inside other text; {{json name}} must be the whole value of its key`);
+      found.add(i);
+      return `JSON.parse(j${i})`;
+    }
+    if (Array.isArray(v)) return `[${v.map(write).join(', ')}]`;
+    if (typeof v === 'object' && v !== null) {
+      const entries = Object.entries(v).map(([k, x]) => {
+        if (k.includes('@@policy-bundle-value-')) throw new Error(`${file}:1:1: a value is printed as a key; {{json name}} must be the whole value of its key`);
+        return `${JSON.stringify(k)}: ${write(x)}`;
+      });
+      return entries.length ? `{ ${entries.join(', ')} }` : '{}';
+    }
+    return JSON.stringify(v);
+  };
+  const object = write(root);
+  pieces.forEach((p, i) => {
+    if (typeof p !== 'string' && !found.has(i)) throw new Error(`${p.at}: {{json ${p.json}}} is not the whole value of a mapping key`);
+  });
+  const bytes = pieces.reduce((n, p) => n + (typeof p === 'string' ? p.length : 0), 0);
+  return { object, bytes };
 }
 
 /**
- * The source of a function `(v, json) => string` for a template: v the values, json(value, line)
- * the `json` helper (line: the template line that asked, for its error). `own` and `truthy` are
- * the helpers TEMPLATE_RUNTIME defines.
+ * The source of a function `(v, json) => ({ object, bytes })` for a template: v the values,
+ * json(value, line) the `json` helper (line: the template line that asked, for its error); object
+ * the resource its text reads back as, bytes that text's length. Values are printed in the
+ * template's order, so the first missing one fails as it would in Handlebars. `own` and `truthy`
+ * are the helpers TEMPLATE_RUNTIME defines.
  */
 export function compileTemplate(file, source) {
   const where = (node) => `${file}:${node.loc?.start.line ?? 1}:${(node.loc?.start.column ?? 0) + 1}`;
-  const out = ['(v, json) => {', '  let s = "";'];
-  statements(Handlebars.parse(source), where, out, '  ');
-  out.push('  return s;', '}');
+  const conditions = [];
+  const all = ways(Handlebars.parse(source), where, conditions);
+  const out = ['(v, json) => {'];
+  conditions.forEach((key, c) => out.push(`  const c${c} = truthy(own(v, ${JSON.stringify(key)}));`));
+  for (const [n, w] of all.entries()) {
+    const test = [...w.taken].map(([c, yes]) => (yes ? `c${c}` : `!c${c}`)).join(' && ');
+    const { object, bytes } = expression(file, w.pieces);
+    const values = w.pieces.flatMap((p, i) => (typeof p === 'string' ? [] : [{ i, p }]));
+    const body = [
+      ...values.map(({ i, p }) => `const j${i} = json(own(v, ${JSON.stringify(p.json)}), ${p.line});`),
+      `return { object: ${object}, bytes: ${[bytes, ...values.map(({ i }) => `j${i}.length`)].join(' + ')} };`,
+    ];
+    const last = n === all.length - 1;
+    if (last) out.push(...body.map((l) => `  ${l}`));
+    else out.push(`  if (${test || 'true'}) {`, ...body.map((l) => `    ${l}`), '  }');
+  }
+  out.push('}');
   return out.join('\n');
 }
 

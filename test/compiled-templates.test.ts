@@ -1,11 +1,14 @@
 // The built-in templates run as functions compiled at build time (scripts/compile-templates.mjs),
-// not through Handlebars' runtime. Each must print exactly what Handlebars prints for the same
-// template and values, with the same `json` calls in the same order, and fail alike.
+// not through Handlebars: each builds the resource its text would be read back as. For any
+// values, what it builds must be what Handlebars' text for the same template and values reads back
+// as (plugin/check/parse-rendered.ts), its byte count that text's length, and it must fail alike,
+// at the same template line.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import Handlebars from 'handlebars';
 import { compileTemplate } from '../scripts/compile-templates.mjs';
+import { parseRendered } from '../plugin/check/parse-rendered.ts';
 import { builtinTemplateFns, builtinTemplateSources } from '../plugin/load/builtins.ts';
 import { jsonScalar, UndefinedValueError } from '../plugin/render/json-scalar.ts';
 
@@ -30,37 +33,48 @@ function recorder() {
 // Handlebars' own environment as the plugin configures it for a template (plugin/render/templates.ts).
 // It warns once per denied prototype property, which the test asks for: above its highest level (error, 3), silent.
 Handlebars.logger.level = 4;
-function viaHandlebars(source: string): (v: Values) => { text?: string; printed: string[]; error?: unknown } {
+/** What a template call came to: the resource and the text's length, or the error. */
+type Outcome = { object?: unknown; bytes?: number; error?: unknown };
+
+function viaHandlebars(source: string): (v: Values) => Outcome {
   const env = Handlebars.create();
   let rec = recorder();
   env.registerHelper('json', (v: unknown, options: { loc?: { start: { line: number } } }) => rec.json(v, options?.loc?.start.line));
   const t = env.compile(source, { strict: true, knownHelpersOnly: true, knownHelpers: { json: true }, noEscape: true });
   return (v) => {
     rec = recorder();
+    let text: string;
     try {
-      return { text: t(v, { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false, allowCallsToHelperMissing: false }), printed: rec.printed };
+      text = t(v, { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false, allowCallsToHelperMissing: false });
     } catch (error) {
-      return { error, printed: rec.printed };
+      return { error };
     }
+    const read = parseRendered(text, rec.printed);
+    assert.ok('value' in read, `the built-in text does not read back: ${JSON.stringify(read)}\n${text}`);
+    return { object: read.value, bytes: text.length };
   };
 }
 
-function viaCompiled(fn: (v: Values, json: (v: unknown, line: number) => string) => string): (v: Values) => { text?: string; printed: string[]; error?: unknown } {
+function viaCompiled(fn: (v: Values, json: (v: unknown, line: number) => string) => { object: unknown; bytes: number }): (v: Values) => Outcome {
   return (v) => {
-    const rec = recorder();
     try {
-      return { text: fn(v, rec.json), printed: rec.printed };
+      return fn(v, recorder().json);
     } catch (error) {
-      return { error, printed: rec.printed };
+      return { error };
     }
   };
 }
 
-function assertSame(a: ReturnType<ReturnType<typeof viaHandlebars>>, b: typeof a): void {
-  assert.equal(b.text, a.text);
-  assert.deepEqual(b.printed, a.printed);
-  assert.equal(b.error instanceof UndefinedValueError, a.error instanceof UndefinedValueError, `errors: ${String(a.error)} / ${String(b.error)}`);
-  if (a.error instanceof UndefinedValueError) assert.equal((b.error as UndefinedValueError).line, a.error.line);
+/** Equal values (deepStrictEqual: -0, prototypes) and the same key order everywhere. */
+const order = (v: unknown): unknown => (Array.isArray(v) ? v.map(order) : typeof v === 'object' && v !== null ? Object.entries(v).map(([k, x]) => [k, order(x)]) : v);
+
+function assertSame(want: Outcome, got: Outcome): void {
+  assert.deepStrictEqual(got.object, want.object);
+  assert.deepStrictEqual(order(got.object), order(want.object), 'key order');
+  assert.equal(got.bytes, want.bytes);
+  assert.equal(got.error instanceof UndefinedValueError, want.error instanceof UndefinedValueError, `errors: ${String(want.error)} / ${String(got.error)}`);
+  if (want.error instanceof UndefinedValueError) assert.equal((got.error as UndefinedValueError).line, want.error.line);
+  else assert.equal(got.error, undefined);
 }
 
 /** The value names a template reads ({{json x}}, {{#if x}}). */
@@ -80,7 +94,7 @@ describe('built-in templates compiled at build time', () => {
     const reference = viaHandlebars(source);
     const compiled = viaCompiled(builtinTemplateFns[name]!);
 
-    it(`${name}: prints what Handlebars prints, for any values (fast-check)`, () => {
+    it(`${name}: builds what Handlebars' text reads back as, for any values (fast-check)`, () => {
       assert.ok(names.length >= 3, `reads ${names.join(', ')}`);
       fc.assert(
         fc.property(fc.record(Object.fromEntries(names.map((n) => [n, value])), { requiredKeys: [] }), (v) => assertSame(reference(v), compiled(v as Values))),
@@ -112,6 +126,11 @@ describe('built-in templates compiled at build time', () => {
       ['x:\n{{#each xs}}\n  - {{json this}}\n{{/each}}\n', '2:1', /is not \{\{#if name\}\}/],
       ['{{#if a}}\n{{> partial}}\n{{/if}}\n', '2:1', /PartialStatement/],
       ['a: {{json x y}}\n', '1:4', /is not \{\{json name\}\}/],
+      // and a value that would not read back as the whole JSON it printed
+      ['a: x{{json y}}\n', '1:1', /printed inside other text/],
+      ['{{json k}}: 1\n', '1:1', /printed as a key/],
+      ['a: [{{json x}}\n', '1:1', /is not YAML/],
+      ['a: {{json x}}{{json y}}\n', '1:1', /is not YAML/],
     ] as const) {
       assert.throws(() => compileTemplate('templates/t.yaml.hbs', source), (e: Error) => e.message.startsWith(`templates/t.yaml.hbs:${at}: `) && what.test(e.message), source);
     }

@@ -1,9 +1,11 @@
 // The check stage reads rendered resources with a strict fast reader (plugin/check/fast-yaml.ts)
 // and falls back to the `yaml` package for anything else. The fast reader must never change a
 // result: for every text, parseRendered gives exactly what the `yaml` package gives (same values,
-// same key order, same errors). It must also actually take every built-in template's output,
-// or the hot path would silently be the slow one. What the `json` helper printed is passed as
-// evidence that those values are canonical; evidence must never change a result either.
+// same key order, same errors). It must also actually take every built-in template's text (what
+// an override that copies one prints), or overrides would silently take the slow path. What the
+// `json` helper printed is passed as evidence that those values are canonical; evidence must never
+// change a result either. The compiled built-ins print no text: they build what their text reads
+// back as, which the first test holds them to on real plans.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -13,6 +15,7 @@ import { parseRendered, parseRenderedWithYaml } from '../plugin/check/parse-rend
 import { loadRepository } from '../plugin/load/load.ts';
 import { validateRepositoryEnv } from '../plugin/pipeline.ts';
 import { planBundle } from '../plugin/plan/plan.ts';
+import { builtinTemplateSources } from '../plugin/load/builtins.ts';
 import { jsonScalar } from '../plugin/render/json-scalar.ts';
 import { renderResources } from '../plugin/render/render.ts';
 import { loadTemplates } from '../plugin/render/templates.ts';
@@ -29,12 +32,25 @@ function assertSame(got: Result, want: Result, text: string): void {
   assert.deepStrictEqual(order(got), order(want), `key order ${where}`);
 }
 
-async function rendered(dir: string, env: string, istio: 'v1' | 'v1beta1'): Promise<{ text: string; printedJson: string[] }[]> {
+/** Every built-in template given as an override of itself: Handlebars renders it as text. */
+const asOverrides = new Map(Object.entries(builtinTemplateSources).map(([name, source]) => [name, { file: `templates/${name}.yaml.hbs`, source }]));
+
+/**
+ * Each planned resource rendered twice: as text, by Handlebars from the built-in template's
+ * source (what an override that copies it prints), and by the compiled built-in.
+ */
+async function rendered(dir: string, env: string, istio: 'v1' | 'v1beta1'): Promise<{ text: string; printedJson: string[]; compiled: { object: Record<string, unknown>; bytes: number } }[]> {
   const loaded = loadRepository(dir);
   const v = validateRepositoryEnv(loaded, env, { security: `security.istio.io/${istio}`, networking: `networking.istio.io/${istio}` });
   assert.ok(v.intent && v.index, JSON.stringify(v.findings.filter((f) => f.severity === 'error')).slice(0, 500));
   const planned = planBundle(v.intent, v.index, v.flows);
-  return renderResources(planned, await loadTemplates(new Map()), new Map());
+  const texts = renderResources(planned, await loadTemplates(asOverrides), new Map());
+  const compiled = renderResources(planned, await loadTemplates(new Map()), new Map());
+  return texts.map((t, i) => {
+    const c = compiled[i]!;
+    assert.ok('text' in t && 'object' in c, 'an override renders text, a compiled built-in the resource');
+    return { text: t.text, printedJson: t.printedJson, compiled: c };
+  });
 }
 
 function syntheticRepo(): string {
@@ -42,14 +58,14 @@ function syntheticRepo(): string {
 }
 
 describe('parseRendered: the fast reader of built-in template output', () => {
-  it('reads every resource the built-in templates render exactly as the yaml package does, without falling back', async () => {
+  it('reads every resource the built-in templates render exactly as the yaml package does, without falling back, and as the compiled built-ins build it', async () => {
     // GIVEN the example repository and a synthetic one with every flow shape, in every environment and Istio version
     const repos = [PRACTICUS, syntheticRepo()];
     let n = 0;
     for (const dir of repos) {
       for (const env of ['dev', 'staging', 'prod']) {
         for (const istio of ['v1', 'v1beta1'] as const) {
-          for (const { text, printedJson } of await rendered(dir, env, istio)) {
+          for (const { text, printedJson, compiled } of await rendered(dir, env, istio)) {
             // WHEN both readers read it, with and without the helper's evidence THEN the fast one took it and agrees with yaml
             assert.ok(parseTemplateYaml(text), `fast reader refused built-in output ${JSON.stringify(text).slice(0, 300)}`);
             // (the evidence is the text's values, in order, but for the templates' literal ones such as `spec: {}`)
@@ -58,6 +74,9 @@ describe('parseRendered: the fast reader of built-in template output', () => {
             assert.ok(printedJson.length >= values.length - 3, `${printedJson.length} of ${values.length} values printed by the helper`);
             assertSame(parseRendered(text, printedJson), parseRenderedWithYaml(text), text);
             assertSame(parseRendered(text), parseRenderedWithYaml(text), text);
+            // AND the compiled built-in built what the text reads back as, and counted its bytes
+            assertSame({ value: compiled.object }, parseRenderedWithYaml(text), text);
+            assert.equal(compiled.bytes, text.length);
             n++;
           }
         }

@@ -1,6 +1,7 @@
-// Check stage: the rendered text is parsed back and must be exactly one resource of the planned
-// kind, in the planned namespace, with the conventions of SPEC.md, valid against its schema.
-// Whatever a template (built-in or override) printed, only this reaches stdout.
+// Check stage: the rendered text is parsed back (or, from a compiled built-in, the resource it
+// reads back as is taken) and must be exactly one resource of the planned kind, in the planned
+// namespace, with the conventions of SPEC.md, valid against its schema. Whatever a template
+// (built-in or override) printed, only this reaches stdout.
 import { UserError, type Problem } from '../errors.ts';
 import { DRY_RUN, ISTIO_SYNC_OPTIONS, MANAGED_BY, SYNC_OPTIONS, SYNC_WAVE } from '../plan/resource.ts';
 import type { RenderedResource } from '../render/render.ts';
@@ -36,7 +37,8 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 
 function checkOne(r: RenderedResource, ctx: CheckContext): { problems: string[]; checked?: CheckedResource } {
   const p = r.planned;
-  const parsed = parseRendered(r.text, r.printedJson);
+  // A compiled built-in hands over what its text reads back as; an override's text is read here.
+  const parsed = 'object' in r ? { value: r.object } : parseRendered(r.text, r.printedJson);
   if ('error' in parsed) return { problems: [parsed.error] };
   const obj = parsed.value;
   const problems: string[] = [];

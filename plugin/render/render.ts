@@ -1,15 +1,13 @@
-// Render stage: planned resources → YAML text, one template call each.
+// Render stage: planned resources → YAML text (an override), or the resource itself (a compiled
+// built-in), one template call each.
 import type { PlannedResource } from '../plan/resource.ts';
-import type { TemplateFn } from './templates.ts';
+import type { TemplateFn, TemplateOutput } from './templates.ts';
 
-export interface RenderedResource {
+export type RenderedResource = {
   planned: PlannedResource;
   /** where the template came from, for messages */
   templateFile: string;
-  text: string;
-  /** the JSON texts the `json` helper printed into text, in order (see check/fast-yaml.ts) */
-  printedJson: string[];
-}
+} & TemplateOutput;
 
 export function renderResources(
   planned: PlannedResource[],

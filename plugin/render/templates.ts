@@ -1,6 +1,7 @@
 // Template functions: the built-ins were compiled to plain functions at build time
-// (scripts/compile-templates.mjs: Handlebars' parser, and what its runtime would print), so a
-// render without overrides runs no Handlebars at all; a repository override is checked
+// (scripts/compile-templates.mjs: Handlebars' parser, then code that builds the resource their
+// text reads back as), so a render without overrides runs no Handlebars and reads no text back;
+// a repository override is checked
 // (template-policy.ts) and compiled on demand by Handlebars, in its own environment: prototype
 // access off, no helpers but `json` and the four safe blocks, strict mode, {{#each}} iterations
 // counted. Every template's output is bounded per resource and for the bundle (limits.ts).
@@ -12,11 +13,12 @@ import type { TemplateName } from '../plan/resource.ts';
 import { jsonScalar, UndefinedValueError } from './json-scalar.ts';
 import { checkTemplateAst, checkTemplateNesting } from './template-policy.ts';
 
-/** One resource's text, and the JSON texts the `json` helper printed into it, in order. */
-interface TemplateOutput {
-  text: string;
-  printedJson: string[];
-}
+/**
+ * What a template call gives the check stage: an override's text, with the JSON texts the `json`
+ * helper printed into it, in order (to be read back); or, from a compiled built-in, the resource
+ * that text would read back as, and the text's length (scripts/compile-templates.mjs).
+ */
+export type TemplateOutput = { text: string; printedJson: string[] } | { object: Record<string, unknown>; bytes: number };
 
 export type TemplateFn = (values: Record<string, unknown>) => TemplateOutput;
 type TextFn = (values: Record<string, unknown>) => string;
@@ -107,6 +109,17 @@ function sizeError(file: string, values: Record<string, unknown>, bytes: number,
  */
 export async function loadTemplates(overrides: Map<string, TemplateOverride>, limits: Limits = DEFAULT_LIMITS): Promise<Map<TemplateName, TemplateFn>> {
   let bundleBytes = 0;
+  const count = (file: string, values: Record<string, unknown>, bytes: number): void => {
+    if (bytes > limits.maxResourceBytes) throw sizeError(file, values, bytes, limits.maxResourceBytes);
+    bundleBytes += bytes;
+    if (bundleBytes > limits.maxBundleBytes) {
+      throw new UserError({
+        pos: { file, line: 1, column: 1 },
+        message: `the bundle is over ${limits.maxBundleBytes} bytes`,
+        hint: 'Argo CD carries manifests in bounded gRPC messages; split the platform into several Applications (docs/limits.md)',
+      });
+    }
+  };
   const bounded = (file: string, render: TextFn): TemplateFn => (values) => {
     const printedJson: string[] = [];
     printing = printedJson;
@@ -116,21 +129,18 @@ export async function loadTemplates(overrides: Map<string, TemplateOverride>, li
     } finally {
       printing = undefined;
     }
-    if (text.length > limits.maxResourceBytes) throw sizeError(file, values, text.length, limits.maxResourceBytes);
-    bundleBytes += text.length;
-    if (bundleBytes > limits.maxBundleBytes) {
-      throw new UserError({
-        pos: { file, line: 1, column: 1 },
-        message: `the bundle is over ${limits.maxBundleBytes} bytes`,
-        hint: 'Argo CD carries manifests in bounded gRPC messages; split the platform into several Applications (docs/limits.md)',
-      });
-    }
+    count(file, values, text.length);
     return { text, printedJson };
   };
 
   const out = new Map<TemplateName, TemplateFn>();
-  for (const [name, t] of Object.entries(builtinTemplateFns)) {
-    out.set(name as TemplateName, bounded(`builtin:templates/${name}.yaml.hbs`, (v) => t(v, printJson)));
+  for (const [name, build] of Object.entries(builtinTemplateFns)) {
+    const file = `builtin:templates/${name}.yaml.hbs`;
+    out.set(name as TemplateName, (values) => {
+      const built = build(values, printJson);
+      count(file, values, built.bytes);
+      return built;
+    });
   }
   if (overrides.size === 0) return out;
   const { default: Handlebars } = await import('handlebars');
