@@ -27,15 +27,25 @@ export interface Validated {
 
 const start = (file: string): SourcePos => ({ file, line: 1, column: 1 });
 
+/**
+ * Built-in layers already found valid. Their values are parsed once per process (load.ts) and never
+ * change, so one check is enough; the start-up snapshot's warm-up checks every one of them, and a
+ * render then checks only the repository's own files.
+ */
+const validBuiltinLayers = new WeakSet<object>();
+
 export function validateEnvironment(env: ComposedEnvironment, istio: IstioVersions = { security: 'security.istio.io/v1', networking: 'networking.istio.io/v1' }): Validated {
   const f = new FindingList();
   // A knob inherited from a built-in baseline is the environment's own file to change.
   const own = env.chain.find((c) => !c.file.startsWith('builtin:'));
   const ownPos = (p: SourcePos | undefined): SourcePos | undefined => (p && !p.file.startsWith('builtin:') ? p : own ? start(own.file) : undefined);
   for (const layer of env.chain) {
+    const builtin = layer.file.startsWith('builtin:') && typeof layer.value === 'object' && layer.value !== null ? layer.value : undefined;
+    if (builtin && validBuiltinLayers.has(builtin)) continue;
     const r = environmentDoc.safeParse(layer.value);
     if (!r.success) reportSchemaIssues(r.error, layer.value, start(layer.file), '', f);
-    else if (!layer.file.startsWith('builtin:') && r.data.metadata.name !== layer.file.replace(/^environments\/|\.yaml$/g, '')) {
+    else if (builtin) validBuiltinLayers.add(builtin);
+    else if (r.data.metadata.name !== layer.file.replace(/^environments\/|\.yaml$/g, '')) {
       f.error('PB002', posAt(layer.value, ['metadata', 'name']), `metadata.name "${r.data.metadata.name}" differs from the file name ${layer.file}`, 'name the file after the environment (environments/<name>.yaml)');
     }
   }
