@@ -248,6 +248,7 @@ if (repos.seed) {
   for (const o of others) {
     cmds.push({ name: `${o.v}: node -e 0`, argv: [o.node, '-e', '0'], env: o.env });
     cmds.push({ name: `${o.v}: render (examples/practicus), its own build (the launcher: single executable)`, ...renderWith(o, practicus), target: 'seed', node: o.v });
+    cmds.push({ name: `${o.v}: render (seed: ${repos.seed.counts.modules} modules, ${repos.seed.counts.workloads} workloads, ${repos.seed.counts.flows} flows), its own build`, ...renderWith(o, repos.seed.dir), target: 'seed', node: o.v });
     cmds.push({ name: `${o.v}: plain bundle (examples/practicus), warm NODE_COMPILE_CACHE`, argv: [o.node, join(o.dist, 'policy-bundle.mjs'), 'render', '--env', 'prod', '--dir', practicus], env: { ...o.env, NODE_COMPILE_CACHE: join(work, `compile-cache-${o.v}`) } });
   }
   log(`seed: ${SIZES.seed.runs} rounds of ${cmds.length} commands`);
