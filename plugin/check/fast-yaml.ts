@@ -1,5 +1,7 @@
-// A reader for exactly the YAML the built-in templates print, and nothing else: block mappings
-// indented by two spaces whose values are either a nested block mapping, a plain word
+// A reader for exactly the YAML in the built-in templates' layout (what an override that keeps it
+// prints; the built-ins themselves hand over the resource: scripts/compile-templates.mjs), and
+// nothing else: block mappings indented by two spaces whose values are either a nested block
+// mapping, a plain word
 // (`kind: NetworkPolicy`, `apiVersion: networking.k8s.io/v1`) or one line of canonical JSON from the
 // `json` helper (`labels: {"app":"x"}`). For such text it returns what the `yaml` package returns
 // (YAML 1.2 reads JSON as flow collections and double-quoted scalars), about 20 times faster; for

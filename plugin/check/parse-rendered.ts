@@ -1,8 +1,9 @@
-// Reads one rendered resource back. More than one document, or anything but a mapping, means a
-// template (or a value) tried to add content; both are refused.
-// What the built-in templates print is read by a strict reader of just that form (fast-yaml.ts,
-// the same result as the `yaml` package, which is the hot path's largest cost otherwise);
-// anything else — a template override's own layout, or a broken document — goes to `yaml`.
+// Reads one rendered resource back (a template override's text; the compiled built-ins hand over
+// the resource itself). More than one document, or anything but a mapping, means a template (or a
+// value) tried to add content; both are refused.
+// Text in the built-in templates' layout is read by a strict reader of just that form
+// (fast-yaml.ts, the same result as the `yaml` package, many times faster); anything else — an
+// override's own layout, or a broken document — goes to `yaml`.
 import { parseAllDocuments } from 'yaml';
 import { parseTemplateYaml } from './fast-yaml.ts';
 

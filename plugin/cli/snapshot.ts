@@ -8,7 +8,8 @@
 // Building: this file loads every command and validator, then renders PB_SNAPSHOT_WARM_UP (the
 // example repository) in every environment, so that V8 keeps the bytecode of the whole pipeline.
 // Only pure, input-independent state survives into the snapshot (parsed built-in environments,
-// the compiled built-in templates, validators, memoized YAML scalars): nothing of the warm-up repository.
+// the compiled built-in templates, validators, memoized YAML scalars): nothing of the warm-up
+// repository.
 // Running: the deserialized main function is the executable's runProcess(); process.argv,
 // process.env and the working directory are those of the new process, never the build's.
 import v8 from 'node:v8';

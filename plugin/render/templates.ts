@@ -1,10 +1,10 @@
 // Template functions: the built-ins were compiled to plain functions at build time
 // (scripts/compile-templates.mjs: Handlebars' parser, then code that builds the resource their
-// text reads back as), so a render without overrides runs no Handlebars and reads no text back;
-// a repository override is checked
-// (template-policy.ts) and compiled on demand by Handlebars, in its own environment: prototype
-// access off, no helpers but `json` and the four safe blocks, strict mode, {{#each}} iterations
-// counted. Every template's output is bounded per resource and for the bundle (limits.ts).
+// text reads back as), so a render without overrides runs no Handlebars and reads no text back.
+// A repository override is checked (template-policy.ts) and compiled on demand by Handlebars, in
+// its own environment: prototype access off, no helpers but `json` and the four safe blocks,
+// strict mode, {{#each}} iterations counted. Every template's output is bounded per resource and
+// for the bundle (limits.ts).
 import type HandlebarsFull from 'handlebars';
 import { UserError, type Problem } from '../errors.ts';
 import { builtinTemplateFns } from '../load/builtins.ts';
