@@ -88,6 +88,8 @@ function expression(file, pieces) {
     if (typeof v === 'object' && v !== null) {
       const entries = Object.entries(v).map(([k, x]) => {
         if (k.includes('@@policy-bundle-value-')) throw new Error(`${file}:1:1: a value is printed as a key; {{json name}} must be the whole value of its key`);
+        // In an object literal, "__proto__": x would set the prototype instead of making a key.
+        if (k === '__proto__') throw new Error(`${file}:1:1: the key __proto__ cannot be compiled into an object literal`);
         return `${JSON.stringify(k)}: ${write(x)}`;
       });
       return entries.length ? `{ ${entries.join(', ')} }` : '{}';

@@ -131,6 +131,7 @@ describe('built-in templates compiled at build time', () => {
       ['{{json k}}: 1\n', '1:1', /printed as a key/],
       ['a: [{{json x}}\n', '1:1', /is not YAML/],
       ['a: {{json x}}{{json y}}\n', '1:1', /is not YAML/],
+      ['a:\n  __proto__: {{json x}}\n', '1:1', /__proto__/],
     ] as const) {
       assert.throws(() => compileTemplate('templates/t.yaml.hbs', source), (e: Error) => e.message.startsWith(`templates/t.yaml.hbs:${at}: `) && what.test(e.message), source);
     }
