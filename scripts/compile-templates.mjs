@@ -15,7 +15,8 @@
 //     included, and for empty arrays). Values are the plan's JSON data: never functions, which
 //     Handlebars would call first.
 // How: each way through the {{#if}}s is printed once here with a marker for every value, and read
-// with the `yaml` package; the markers' places in what it reads are where the values go.
+// with the `yaml` package; the function builds the resource with one JSON.parse of what that
+// reads as, each value's JSON in its marker's place.
 // test/compiled-templates.test.ts holds every compiled function to Handlebars' text, read back.
 import Handlebars from 'handlebars';
 import { parseDocument } from 'yaml';
@@ -67,8 +68,10 @@ function ways(program, where, conditions) {
 const MARK = (i) => `@@policy-bundle-value-${i}@@`;
 
 /**
- * One way's resource as a JavaScript expression: static parts as literals, value i as
- * JSON.parse(j<i>). Each value must stand alone as the value of a mapping key.
+ * One way's resource as a JavaScript expression: a single JSON.parse of the skeleton's JSON with
+ * value i's JSON (j<i>) where its marker stood, which reads back exactly as the text would (keys
+ * in order, `__proto__` an own key as the `yaml` package makes it). Each value must stand alone
+ * as the value of a key or a list item.
  */
 function expression(file, pieces) {
   const text = pieces.map((p, i) => (typeof p === 'string' ? p : JSON.stringify(MARK(i)))).join('');
@@ -77,29 +80,25 @@ function expression(file, pieces) {
   const root = doc.toJS({ maxAliasCount: 0 });
   if (typeof root !== 'object' || root === null || Array.isArray(root)) throw new Error(`${file}:1:1: the template does not print one mapping`);
   const found = new Set();
-  const write = (v) => {
+  const visit = (v) => {
     if (typeof v === 'string' && v.includes('@@policy-bundle-value-')) {
       const i = pieces.findIndex((p, k) => typeof p !== 'string' && v === MARK(k));
       if (i < 0) throw new Error(`${file}:1:1: a value is printed inside other text; {{json name}} must be the whole value of its key`);
       found.add(i);
-      return `JSON.parse(j${i})`;
-    }
-    if (Array.isArray(v)) return `[${v.map(write).join(', ')}]`;
-    if (typeof v === 'object' && v !== null) {
-      const entries = Object.entries(v).map(([k, x]) => {
+    } else if (typeof v === 'object' && v !== null) {
+      for (const [k, x] of Object.entries(v)) {
         if (k.includes('@@policy-bundle-value-')) throw new Error(`${file}:1:1: a value is printed as a key; {{json name}} must be the whole value of its key`);
-        // In an object literal, "__proto__": x would set the prototype instead of making a key.
-        if (k === '__proto__') throw new Error(`${file}:1:1: the key __proto__ cannot be compiled into an object literal`);
-        return `${JSON.stringify(k)}: ${write(x)}`;
-      });
-      return entries.length ? `{ ${entries.join(', ')} }` : '{}';
+        visit(x);
+      }
     }
-    return JSON.stringify(v);
   };
-  const object = write(root);
+  visit(root);
   pieces.forEach((p, i) => {
     if (typeof p !== 'string' && !found.has(i)) throw new Error(`${p.at}: {{json ${p.json}}} is not the whole value of a mapping key`);
   });
+  // The skeleton's JSON split at each marker's quoted text: static JSON, then j<i>, and so on.
+  const parts = JSON.stringify(root).split(/"@@policy-bundle-value-(\d+)@@"/);
+  const object = `JSON.parse(${parts.map((x, k) => (k % 2 ? `j${x}` : JSON.stringify(x))).filter((x) => x !== '""').join(' + ')})`;
   const bytes = pieces.reduce((n, p) => n + (typeof p === 'string' ? p.length : 0), 0);
   return { object, bytes };
 }

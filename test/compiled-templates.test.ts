@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import Handlebars from 'handlebars';
-import { compileTemplate } from '../scripts/compile-templates.mjs';
+import { compileTemplate, TEMPLATE_RUNTIME } from '../scripts/compile-templates.mjs';
 import { parseRendered } from '../plugin/check/parse-rendered.ts';
 import { builtinTemplateFns, builtinTemplateSources } from '../plugin/load/builtins.ts';
 import { jsonScalar, UndefinedValueError } from '../plugin/render/json-scalar.ts';
@@ -117,6 +117,20 @@ describe('built-in templates compiled at build time', () => {
     });
   }
 
+  it('compiles shapes the built-ins do not use yet as Handlebars runs them: nested and chained blocks, odd keys, list items', () => {
+    const sources = [
+      'apiVersion: v1\nkind: K\nmetadata:\n  name: {{json a}}\n{{#if b}}\nspec:\n{{#if c}}\n  c: {{json c}}\n{{else if d}}\n  d: {{json d}}\n{{else}}\n  none: true\n{{/if}}\n{{/if}}\n',
+      'kind: K\nmetadata:\n  __proto__: {{json a}}\n  "8080": {{json b}}\n  constructor: x\n',
+      'kind: K\nitems:\n- {{json a}}\n- static\n- {{json b}}\n',
+    ];
+    for (const source of sources) {
+      const fn = new Function(`${TEMPLATE_RUNTIME}\nreturn ${compileTemplate('templates/t.yaml.hbs', source)};`)();
+      const reference = viaHandlebars(source);
+      const compiled = viaCompiled(fn);
+      fc.assert(fc.property(fc.record({ a: value, b: value, c: value, d: value }, { requiredKeys: [] }), (v) => assertSame(reference(v), compiled(v as Values))), { numRuns: 200 });
+    }
+  });
+
   it('the compiler refuses, at the template line, what it cannot compile as Handlebars would run it', () => {
     for (const [source, at, what] of [
       ['a: {{name}}\n', '1:4', /is not \{\{json name\}\}/],
@@ -131,7 +145,6 @@ describe('built-in templates compiled at build time', () => {
       ['{{json k}}: 1\n', '1:1', /printed as a key/],
       ['a: [{{json x}}\n', '1:1', /is not YAML/],
       ['a: {{json x}}{{json y}}\n', '1:1', /is not YAML/],
-      ['a:\n  __proto__: {{json x}}\n', '1:1', /__proto__/],
     ] as const) {
       assert.throws(() => compileTemplate('templates/t.yaml.hbs', source), (e: Error) => e.message.startsWith(`templates/t.yaml.hbs:${at}: `) && what.test(e.message), source);
     }
