@@ -81,7 +81,13 @@ function assertSame(want: Outcome, got: Outcome): void {
 const namesIn = (source: string) => [...new Set([...source.matchAll(/\{\{(?:json|#if) (\w+)\}\}/g)].map((m) => m[1]!))];
 
 // Values as the plan gives them, and the edges of Handlebars' `if`: 0, "", [], {}, null, false.
-const value = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom(0, -0, '', [], {}, null, false, true, [0], 'true', 'a\u2028b'));
+// (strings of any code points too, lone surrogates included: text with them is read back by the
+// `yaml` package, the compiled built-ins' values by JSON.parse)
+const value = fc.oneof(
+  fc.jsonValue({ maxDepth: 2 }),
+  fc.jsonValue({ maxDepth: 2, stringUnit: 'binary' }),
+  fc.constantFrom(0, -0, '', [], {}, null, false, true, [0], 'true', 'a\u2028b', '\ud800', 'é\u0085'),
+);
 
 describe('built-in templates compiled at build time', () => {
   it('are the templates under templates/, every one', () => {
