@@ -10,7 +10,8 @@
 //   text and {{!-- comments --}};
 //   {{json name}}: a value of the context (an own property only, as Handlebars' runtime with
 //     prototype access off; undefined when absent), printed by the `json` helper as the whole
-//     value of a mapping key, so that it reads back as JSON.parse of what was printed;
+//     value of a mapping key or a list item, so that it reads back as JSON.parse of what was
+//     printed;
 //   {{#if name}} ... {{else}} ... {{/if}}: Handlebars' `if` helper (false for falsy values, 0
 //     included, and for empty arrays). Values are the plan's JSON data: never functions, which
 //     Handlebars would call first.
@@ -83,18 +84,18 @@ function expression(file, pieces) {
   const visit = (v) => {
     if (typeof v === 'string' && v.includes('@@policy-bundle-value-')) {
       const i = pieces.findIndex((p, k) => typeof p !== 'string' && v === MARK(k));
-      if (i < 0) throw new Error(`${file}:1:1: a value is printed inside other text; {{json name}} must be the whole value of its key`);
+      if (i < 0) throw new Error(`${file}:1:1: a value is printed inside other text; {{json name}} must be the whole value of a key or list item`);
       found.add(i);
     } else if (typeof v === 'object' && v !== null) {
       for (const [k, x] of Object.entries(v)) {
-        if (k.includes('@@policy-bundle-value-')) throw new Error(`${file}:1:1: a value is printed as a key; {{json name}} must be the whole value of its key`);
+        if (k.includes('@@policy-bundle-value-')) throw new Error(`${file}:1:1: a value is printed as a key; {{json name}} must be the whole value of a key or list item`);
         visit(x);
       }
     }
   };
   visit(root);
   pieces.forEach((p, i) => {
-    if (typeof p !== 'string' && !found.has(i)) throw new Error(`${p.at}: {{json ${p.json}}} is not the whole value of a mapping key`);
+    if (typeof p !== 'string' && !found.has(i)) throw new Error(`${p.at}: {{json ${p.json}}} is not the whole value of a key or list item`);
   });
   // The skeleton's JSON split at each marker's quoted text: static JSON, then j<i>, and so on.
   const parts = JSON.stringify(root).split(/"@@policy-bundle-value-(\d+)@@"/);

@@ -9,8 +9,12 @@ import fc from 'fast-check';
 import Handlebars from 'handlebars';
 import { compileTemplate, TEMPLATE_RUNTIME } from '../scripts/compile-templates.mjs';
 import { parseRendered } from '../plugin/check/parse-rendered.ts';
+import { UserError } from '../plugin/errors.ts';
 import { builtinTemplateFns, builtinTemplateSources } from '../plugin/load/builtins.ts';
+import { DEFAULT_LIMITS } from '../plugin/load/limits.ts';
+import { buildBundle } from '../plugin/pipeline.ts';
 import { jsonScalar, UndefinedValueError } from '../plugin/render/json-scalar.ts';
+import { PRACTICUS } from './helpers/cli.ts';
 
 type Values = Record<string, unknown>;
 
@@ -135,6 +139,26 @@ describe('built-in templates compiled at build time', () => {
       const compiled = viaCompiled(fn);
       fc.assert(fc.property(fc.record({ a: value, b: value, c: value, d: value }, { requiredKeys: [] }), (v) => assertSame(reference(v), compiled(v as Values))), { numRuns: 200 });
     }
+  });
+
+  it('a compiled built-in counts its bytes against the per-resource and the bundle limits, as the text would', async () => {
+    const refused = async (limits: Partial<typeof DEFAULT_LIMITS>) => {
+      try {
+        await buildBundle({ dir: PRACTICUS, env: 'prod', limits: { ...DEFAULT_LIMITS, ...limits } });
+      } catch (e) {
+        assert.ok(e instanceof UserError, String(e));
+        return e.problems[0]!;
+      }
+      assert.fail('rendered within limits it exceeds');
+    };
+    const one = await refused({ maxResourceBytes: 400 });
+    assert.match(one.message, /^rendering "[a-z-]+"\/"[a-z-]+" produced more than 400 bytes \(\d+\)$/);
+    assert.match(String(one.pos?.file), /^builtin:templates\/[a-z-]+\.yaml\.hbs$/);
+    const all = await refused({ maxBundleBytes: 20_000 });
+    assert.equal(all.message, 'the bundle is over 20000 bytes');
+    // the example's bundle (51 KiB as printed) fits both limits as they are
+    const ok = await buildBundle({ dir: PRACTICUS, env: 'prod' });
+    assert.ok(ok.text.length > 20_000);
   });
 
   it('the compiler refuses, at the template line, what it cannot compile as Handlebars would run it', () => {
