@@ -15,7 +15,8 @@
 //                                                      seed its plain bundle with a module compile cache
 //   node bench/run.mjs --json out.json     the raw samples as JSON too
 //
-// Each command runs under /usr/bin/time (wall time measured here, peak RSS from its %M); children
+// Each sample is two runs of the command: one timed here (wall time), one under /usr/bin/time
+// (CPU time and peak RSS from its %U %S %M), so that time's own start is in no wall time; children
 // get a clean environment (PATH, HOME, LANG): NODE_OPTIONS or NODE_EXTRA_CA_CERTS from the
 // developer's shell would otherwise change Node's start-up (the latter alone adds ~70 ms on Node 20).
 import { spawnSync } from 'node:child_process';
@@ -64,27 +65,44 @@ const work = mkdtempSync(join(tmpdir(), 'pb-bench-'));
 process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 const log = (s) => process.stderr.write(`${s}\n`);
 
-/** One run of argv: wall ms (measured here), user+sys ms and peak RSS MB (from time), exit code, output size. */
+/** argv run once as the bench runs every command: stdout to a file, stderr a pipe, a clean environment. */
+function spawnAt(argv, cmd, out) {
+  const fd = openSync(out, 'w');
+  try {
+    return spawnSync(argv[0], argv.slice(1), { cwd: cmd.cwd ?? work, env: { ...cleanEnv, ...cmd.env }, stdio: ['ignore', fd, 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const exitOf = (r) => r.status ?? (r.signal ? `signal ${r.signal}` : 'error');
+
+/**
+ * One sample of a command: wall ms of a run of the command itself, then user+sys ms and peak RSS MB
+ * of a second run under /usr/bin/time. Not one run under time for both: time's own fork and exec
+ * (~1 – 2 ms) would be added to every command's wall time alike, and a constant added to both sides
+ * of a ratio flatters it (by ~0.1 of the seed's × node -e 0: docs/performance.md).
+ */
 function runOnce(cmd) {
   const out = join(work, 'stdout');
-  const timeFile = join(work, 'time');
-  const fd = openSync(out, 'w');
-  const args = TIME ? [TIME, '-o', timeFile, '-f', '%U %S %M', ...cmd.argv] : cmd.argv;
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(args[0], args.slice(1), { cwd: cmd.cwd ?? work, env: { ...cleanEnv, ...cmd.env }, stdio: ['ignore', fd, 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnAt(cmd.argv, cmd, out);
   const wall = Number(process.hrtime.bigint() - t0) / 1e6;
-  closeSync(fd);
+  const text = readFileSync(out, 'utf8');
+  const docs = text.length === 0 ? 0 : text.split('\n').filter((l) => l === '---').length + (text.startsWith('---\n') ? 0 : 1);
+  const bytes = statSync(out).size;
+  let exit = exitOf(r);
   let cpu, rss;
-  if (TIME && existsSync(timeFile)) {
-    const last = readFileSync(timeFile, 'utf8').trim().split('\n').pop() ?? '';
+  if (TIME && exit === 0) {
+    const timeFile = join(work, 'time');
+    const t = spawnAt([TIME, '-o', timeFile, '-f', '%U %S %M', ...cmd.argv], cmd, join(work, 'stdout-timed'));
+    exit = exitOf(t);
+    const last = existsSync(timeFile) ? (readFileSync(timeFile, 'utf8').trim().split('\n').pop() ?? '') : '';
     const [u, s, m] = last.split(' ').map(Number);
     if (Number.isFinite(m)) [cpu, rss] = [(u + s) * 1000, m / 1024];
   }
-  const text = readFileSync(out, 'utf8');
-  const docs = text.length === 0 ? 0 : text.split('\n').filter((l) => l === '---').length + (text.startsWith('---\n') ? 0 : 1);
-  const exit = r.status ?? (r.signal ? `signal ${r.signal}` : 'error');
   if (exit !== 0) log(`  ${cmd.name}: exit ${exit}: ${String(r.stderr).trim().split('\n').slice(-3).join(' | ')}`);
-  return { wall, cpu, rss, exit, docs, bytes: statSync(out).size };
+  return { wall, cpu, rss, exit, docs, bytes };
 }
 
 /**
