@@ -42,7 +42,7 @@ const reportOut = values('out')[0] ?? (!quick && cases.join() === 'seed,medium,l
 
 const SIZES = {
   // examples/practicus: 10 modules, 12 workloads, 11 flows, monitoring, 1 route
-  seed: { modules: 10, workloadsPerModule: 2, flows: 12, routes: 1, runs: quick ? 5 : 31 },
+  seed: { modules: 10, workloadsPerModule: 2, flows: 12, routes: 1, runs: quick ? 5 : 61 },
   medium: { modules: 200, workloadsPerModule: 10, flows: 5000, runs: quick ? 2 : 5 },
   large: { modules: 1000, workloadsPerModule: 10, flows: 25000, runs: quick ? 1 : 3 },
 };
