@@ -91,17 +91,18 @@ function runOnce(cmd) {
   const text = readFileSync(out, 'utf8');
   const docs = text.length === 0 ? 0 : text.split('\n').filter((l) => l === '---').length + (text.startsWith('---\n') ? 0 : 1);
   const bytes = statSync(out).size;
-  let exit = exitOf(r);
+  let made = r;
   let cpu, rss;
-  if (TIME && exit === 0) {
+  if (TIME && exitOf(r) === 0) {
     const timeFile = join(work, 'time');
-    const t = spawnAt([TIME, '-o', timeFile, '-f', '%U %S %M', ...cmd.argv], cmd, join(work, 'stdout-timed'));
-    exit = exitOf(t);
-    const last = existsSync(timeFile) ? (readFileSync(timeFile, 'utf8').trim().split('\n').pop() ?? '') : '';
-    const [u, s, m] = last.split(' ').map(Number);
+    made = spawnAt([TIME, '-o', timeFile, '-f', '%U %S %M', ...cmd.argv], cmd, join(work, 'stdout-timed'));
+    const line = existsSync(timeFile) ? (readFileSync(timeFile, 'utf8').trim().split('\n').pop() ?? '') : '';
+    const [u, s, m] = line.split(' ').map(Number);
     if (Number.isFinite(m)) [cpu, rss] = [(u + s) * 1000, m / 1024];
   }
-  if (exit !== 0) log(`  ${cmd.name}: exit ${exit}: ${String(r.stderr).trim().split('\n').slice(-3).join(' | ')}`);
+  // (the second run is made only when the first succeeded: either failing fails the sample)
+  const exit = exitOf(made);
+  if (exit !== 0) log(`  ${cmd.name}: exit ${exit}: ${String(made.stderr).trim().split('\n').slice(-3).join(' | ')}`);
   return { wall, cpu, rss, exit, docs, bytes };
 }
 
