@@ -64,7 +64,7 @@ const lines = [
   `export const builtinTemplateSources: Record<string, string> = ${JSON.stringify(Object.fromEntries(templates), null, 2)};`,
   TEMPLATE_RUNTIME,
   '/** The built-in templates compiled to functions: (values, json) => the resource and its text\'s length (scripts/compile-templates.mjs). */',
-  'export const builtinTemplateFns: Record<string, (v: Record<string, unknown>, json: (value: unknown, line: number) => string) => { object: Record<string, unknown>; key: string; bytes: number }> = {',
+  'export const builtinTemplateFns: Record<string, (v: Record<string, unknown>, json: (value: unknown, line: number) => string) => { object: Record<string, unknown>; bytes: number }> = {',
   ...templates.map(([name, src]) => `  ${JSON.stringify(name)}: ${compileTemplate(`templates/${name}.yaml.hbs`, src).replaceAll('\n', '\n  ')},`),
   '};',
   '',

@@ -71,8 +71,8 @@ const MARK = (i) => `@@policy-bundle-value-${i}@@`;
 /**
  * One way's resource as a JavaScript expression: a single JSON.parse of the skeleton's JSON with
  * value i's JSON (j<i>) where its marker stood, which reads back exactly as the text would (keys
- * in order, `__proto__` an own key as the `yaml` package makes it), and its key (below). Each
- * value must stand alone as the value of a key or a list item.
+ * in order, `__proto__` an own key as the `yaml` package makes it). Each value must stand alone
+ * as the value of a key or a list item.
  */
 function expression(file, pieces) {
   const text = pieces.map((p, i) => (typeof p === 'string' ? p : JSON.stringify(MARK(i)))).join('');
@@ -99,27 +99,15 @@ function expression(file, pieces) {
   });
   // The skeleton's JSON split at each marker's quoted text: static JSON, then j<i>, and so on.
   const parts = JSON.stringify(root).split(/"@@policy-bundle-value-(\d+)@@"/);
-  const concat = (value) => parts.map((x, k) => (k % 2 ? value(Number(x)) : JSON.stringify(x))).filter((x) => x !== '""').join(' + ');
-  const object = `JSON.parse(${concat((i) => `j${i}`)})`;
-  // The key: the same JSON with metadata.name and metadata.namespace blanked when they are
-  // strings (a value's JSON starts with '"', char code 34, exactly then), which is all that the
-  // check stage's schema verdict does not depend on (plugin/check/check.ts).
-  const meta = typeof root.metadata === 'object' && root.metadata !== null ? root.metadata : {};
-  const blanked = new Set();
-  for (const field of ['name', 'namespace']) {
-    const i = pieces.findIndex((p, k) => typeof p !== 'string' && meta[field] === MARK(k));
-    if (i >= 0) blanked.add(i);
-  }
-  const key = concat((i) => (blanked.has(i) ? `(j${i}.charCodeAt(0) === 34 ? '""' : j${i})` : `j${i}`));
+  const object = `JSON.parse(${parts.map((x, k) => (k % 2 ? `j${x}` : JSON.stringify(x))).filter((x) => x !== '""').join(' + ')})`;
   const bytes = pieces.reduce((n, p) => n + (typeof p === 'string' ? p.length : 0), 0);
-  return { object, key, bytes };
+  return { object, bytes };
 }
 
 /**
- * The source of a function `(v, json) => ({ object, key, bytes })` for a template: v the values,
+ * The source of a function `(v, json) => ({ object, bytes })` for a template: v the values,
  * json(value, line) the `json` helper (line: the template line that asked, for its error); object
- * the resource its text reads back as, key its JSON with a string name and namespace blanked,
- * bytes that text's length. Values are printed in the
+ * the resource its text reads back as, bytes that text's length. Values are printed in the
  * template's order, so the first missing one fails as it would in Handlebars. `own` and `truthy`
  * are the helpers TEMPLATE_RUNTIME defines.
  */
@@ -131,11 +119,11 @@ export function compileTemplate(file, source) {
   conditions.forEach((key, c) => out.push(`  const c${c} = truthy(own(v, ${JSON.stringify(key)}));`));
   for (const [n, w] of all.entries()) {
     const test = [...w.taken].map(([c, yes]) => (yes ? `c${c}` : `!c${c}`)).join(' && ');
-    const { object, key, bytes } = expression(file, w.pieces);
+    const { object, bytes } = expression(file, w.pieces);
     const values = w.pieces.flatMap((p, i) => (typeof p === 'string' ? [] : [{ i, p }]));
     const body = [
       ...values.map(({ i, p }) => `const j${i} = json(own(v, ${JSON.stringify(p.json)}), ${p.line});`),
-      `return { object: ${object}, key: ${key}, bytes: ${[bytes, ...values.map(({ i }) => `j${i}.length`)].join(' + ')} };`,
+      `return { object: ${object}, bytes: ${[bytes, ...values.map(({ i }) => `j${i}.length`)].join(' + ')} };`,
     ];
     const last = n === all.length - 1;
     if (last) out.push(...body.map((l) => `  ${l}`));

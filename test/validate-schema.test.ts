@@ -10,16 +10,12 @@ import * as istioNetworkingV1beta1 from '@kubernetes-models/istio/networking.ist
 import * as istioSecurityV1beta1 from '@kubernetes-models/istio/security.istio.io/v1beta1';
 import fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
-import { checkResources } from '../plugin/check/check.ts';
 import { KIND_API_VERSIONS } from '../plugin/check/kinds.ts';
 import { KNOWN_SPEC_ROOTS } from '../plugin/check/known-fields.generated.ts';
 import { schemaProblems } from '../plugin/check/schema-validation.ts';
 import { unknownFieldProblems } from '../plugin/check/strict-fields.ts';
-import { builtinTemplateFns } from '../plugin/load/builtins.ts';
 import { environmentNames, loadRepository } from '../plugin/load/load.ts';
-import { resource } from '../plugin/plan/metadata.ts';
 import { buildFromLoaded } from '../plugin/pipeline.ts';
-import { jsonScalar } from '../plugin/render/json-scalar.ts';
 import { PRACTICUS, PROJECT } from './helpers/cli.ts';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -157,42 +153,6 @@ describe('broken resources fail', () => {
 
 // Istio's v1beta1 of these kinds is checked with the v1 validators, the apiVersion read as v1
 // (plugin/check/schema-validation.ts): exact only while the two versions share one schema.
-describe('compiled resources alike but for their name and namespace share one schema verdict', () => {
-  // The check stage validates such resources once (plugin/check/check.ts); each must still be
-  // refused with its own name, and a resource that differs in anything else is validated itself.
-  const np = (namespace: string, name: string, port: unknown) => {
-    const planned = resource('network-policy', 'NetworkPolicy', namespace, name, -30, { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ ports: [{ port }] }] });
-    return { planned, templateFile: 'builtin:templates/network-policy.yaml.hbs', ...builtinTemplateFns['network-policy']!(planned.values, jsonScalar) };
-  };
-  const ctx = { namespaces: new Set(['a', 'b', 'c']), dryRun: false };
-  const refusals = (rendered: ReturnType<typeof np>[]) => {
-    try {
-      checkResources(rendered, ctx);
-      return [];
-    } catch (e) {
-      return (e as { problems: { message: string }[] }).problems.map((p) => p.message);
-    }
-  };
-
-  it('shares a key: the same content in other namespaces and under other names', () => {
-    const [a, b, c] = [np('a', 'allow', 8080), np('b', 'allow', 8080), np('c', 'other', 8080)];
-    assert.equal(a.key, b.key);
-    assert.equal(a.key, c.key);
-    assert.notEqual(a.key, np('a', 'allow', 8081).key);
-  });
-
-  it('every resource of a broken shape is refused, each by its own name', () => {
-    const messages = refusals([np('a', 'allow', { n: 1 }), np('b', 'allow', { n: 1 }), np('c', 'other', { n: 1 })]);
-    for (const id of ['a/allow', 'b/allow', 'c/other']) assert.ok(messages.some((m) => m.startsWith(`NetworkPolicy ${id}: schema: spec/ingress/0/ports/0/port must be`)), `${id}:\n${messages.join('\n')}`);
-  });
-
-  it('a broken resource after valid ones that differ only in the broken value is refused, and the valid ones pass', () => {
-    assert.deepEqual(refusals([np('a', 'allow', 8080), np('b', 'allow', 8080)]), []);
-    const messages = refusals([np('a', 'allow', 8080), np('b', 'allow', { n: 1 }), np('c', 'allow', 8080)]);
-    assert.ok(messages.length > 0 && messages.every((m) => m.startsWith('NetworkPolicy b/allow: schema: spec/ingress/0/ports/0/port must')), messages.join('\n'));
-  });
-});
-
 describe('v1beta1 resources are checked by the v1 validators', () => {
   const KINDS = ['AuthorizationPolicy', 'PeerAuthentication', 'DestinationRule', 'VirtualService'];
   const crds = join(PROJECT, '..', 'shared', 'schemas', 'istio-1.30.3-crd-all.gen.yaml');

@@ -35,31 +35,7 @@ const MANAGED_BY_LABELS = Object.entries(MANAGED_BY);
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Longer keys are not remembered: the resources that repeat are the small ones, and a large platform's keys would hold a copy of its bundle. */
-const VERDICT_KEY_CHARS = 1024;
-
-/**
- * The schema's problems with a resource, as check messages. A compiled built-in's resources that
- * differ only in a string name and namespace have one key and get one verdict: no schema here
- * constrains either beyond being a string (checkOne holds both to the plan), and in a strict
- * environment most resources repeat per namespace (default-deny, allow-nothing, mTLS).
- */
-function schemaVerdict(obj: Record<string, unknown>, key: string | undefined, verdicts: Map<string, string[]>): string[] {
-  const remembered = key !== undefined && key.length <= VERDICT_KEY_CHARS;
-  if (remembered) {
-    const known = verdicts.get(key);
-    if (known) return known;
-  }
-  const out: string[] = [];
-  const schema = schemaProblems(obj);
-  for (let i = 0; i < schema.length; i++) out.push(`schema: ${schema[i]}`);
-  const unknown = unknownFieldProblems(obj);
-  for (let i = 0; i < unknown.length; i++) out.push(`schema: ${unknown[i]}`);
-  if (remembered) verdicts.set(key, out);
-  return out;
-}
-
-function checkOne(r: RenderedResource, ctx: CheckContext, verdicts: Map<string, string[]>): { problems: string[]; checked?: CheckedResource } {
+function checkOne(r: RenderedResource, ctx: CheckContext): { problems: string[]; checked?: CheckedResource } {
   const p = r.planned;
   // A compiled built-in hands over what its text reads back as; an override's text is read here.
   const parsed = 'object' in r ? { value: r.object } : parseRendered(r.text, r.printedJson);
@@ -110,8 +86,10 @@ function checkOne(r: RenderedResource, ctx: CheckContext, verdicts: Map<string, 
   if (p.kind === 'AuthorizationPolicy' && (annotations[DRY_RUN] === 'true') !== ctx.dryRun) {
     problems.push(ctx.dryRun ? `annotation ${DRY_RUN}: "true" is missing: this environment only audits` : `annotation ${DRY_RUN} must not be set: this environment enforces`);
   }
-  const schema = schemaVerdict(obj, 'key' in r ? r.key : undefined, verdicts);
-  for (let i = 0; i < schema.length; i++) problems.push(schema[i]!);
+  const schema = schemaProblems(obj);
+  for (let i = 0; i < schema.length; i++) problems.push(`schema: ${schema[i]}`);
+  const unknown = unknownFieldProblems(obj);
+  for (let i = 0; i < unknown.length; i++) problems.push(`schema: ${unknown[i]}`);
   if (problems.length) return { problems };
   return { problems, checked: { object: obj, kind: p.kind, namespace: p.namespace, name: p.name, wave: Number(wave) } };
 }
@@ -120,9 +98,8 @@ export function checkResources(rendered: RenderedResource[], ctx: CheckContext):
   const out: CheckedResource[] = [];
   const problems: Problem[] = [];
   const seen = new Set<string>();
-  const verdicts = new Map<string, string[]>();
   for (const r of rendered) {
-    const res = checkOne(r, ctx, verdicts);
+    const res = checkOne(r, ctx);
     const id = `${r.planned.kind} ${r.planned.namespace}/${r.planned.name}`;
     for (const m of res.problems) {
       problems.push({ pos: { file: r.templateFile, line: 1, column: 1 }, message: `${id}: ${m}`, hint: 'a template must render one resource of its kind with the values it is given (docs/templates.md)' });

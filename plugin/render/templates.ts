@@ -16,11 +16,9 @@ import { checkTemplateAst, checkTemplateNesting } from './template-policy.ts';
 /**
  * What a template call gives the check stage: an override's text, with the JSON texts the `json`
  * helper printed into it, in order (to be read back); or, from a compiled built-in, the resource
- * that text would read back as, the text's length, and the resource's JSON with a string
- * metadata.name and metadata.namespace blanked (key: resources alike but for those two are
- * checked against their schema once; scripts/compile-templates.mjs).
+ * that text would read back as, and the text's length (scripts/compile-templates.mjs).
  */
-export type TemplateOutput = { text: string; printedJson: string[] } | { object: Record<string, unknown>; key: string; bytes: number };
+export type TemplateOutput = { text: string; printedJson: string[] } | { object: Record<string, unknown>; bytes: number };
 
 export type TemplateFn = (values: Record<string, unknown>) => TemplateOutput;
 type TextFn = (values: Record<string, unknown>) => string;
