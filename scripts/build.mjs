@@ -234,6 +234,9 @@ const LAUNCHER = `#!/bin/sh
 #       snapshot, and the operator who set them asked for exactly this Node configuration;
 #     - when Node refuses the blob anyway (another Node built it): it exits 14 before running
 #       anything, so nothing was printed yet.
+# The CLI opens no TLS connection, yet Node 20 reads and parses NODE_EXTRA_CA_CERTS at every start
+# (~37 ms a call with a distribution's CA bundle; Node 24 only when a connection needs it).
+unset NODE_EXTRA_CA_CERTS
 self=$0
 [ -L "$self" ] && self=$(readlink -f -- "$self")
 case $self in */*) dir=\${self%/*} ;; *) dir=. ;; esac
