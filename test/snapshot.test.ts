@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { generatePlatform } from '../bench/generate.mjs';
-import { OPTIMIZING_COMPILERS } from '../plugin/cli/optimizing-compiler.ts';
+import { COMPILER_TIERS } from '../plugin/cli/compiler-tiers.ts';
 import { cli, CLI, CLI_BUNDLE, MINIMAL_PLATFORM, PRACTICUS, PROJECT, tempRepo } from './helpers/cli.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'pb-snapshot-'));
@@ -51,14 +51,19 @@ const overridden = tempRepo({
   'platform.yaml': MINIMAL_PLATFORM,
   'templates/network-policy.yaml.hbs': readFileSync(join(PROJECT, 'templates', 'network-policy.yaml.hbs'), 'utf8').replace('metadata:\n', 'metadata:\n  # overridden\n'),
 });
-// Repositories of sizes for which the single executable turns off V8's optimizing compilers, some or
-// none of them (cli/optimizing-compiler.ts; practicus: all): every choice prints what the in-process CLI prints.
-const [turbofan, maglev] = OPTIMIZING_COMPILERS;
+// Repositories of sizes for which the single executable turns off some of V8's compilers, or none
+// (cli/compiler-tiers.ts; practicus: all three): every choice prints what the in-process CLI prints.
+const { turbofan, maglev, sparkplug } = COMPILER_TIERS;
+const smallPlatform = generatePlatform({ modules: 15, workloadsPerModule: 2, flows: 20 }).files;
 const midPlatform = generatePlatform({ modules: 30, workloadsPerModule: 3, flows: 90 }).files;
 const largePlatform = generatePlatform({ modules: 60, workloadsPerModule: 10, flows: 900 }).files;
+const smallSize = smallPlatform['platform.yaml']!.length;
 const midSize = midPlatform['platform.yaml']!.length;
-assert.ok(midSize >= maglev.belowBytes && midSize < turbofan.belowBytes, `the middle repository (${midSize} bytes) keeps Maglev, not TurboFan`);
-assert.ok(largePlatform['platform.yaml']!.length >= turbofan.belowBytes, 'the large repository keeps both');
+assert.ok(readFileSync(join(PRACTICUS, 'platform.yaml')).length < sparkplug.belowBytes, 'practicus runs without any of them');
+assert.ok(smallSize >= sparkplug.belowBytes && smallSize < maglev.belowBytes, `the small repository (${smallSize} bytes) keeps Sparkplug only`);
+assert.ok(midSize >= maglev.belowBytes && midSize < turbofan.belowBytes, `the middle repository (${midSize} bytes) keeps Sparkplug and Maglev, not TurboFan`);
+assert.ok(largePlatform['platform.yaml']!.length >= turbofan.belowBytes, 'the large repository keeps all three');
+const small = tempRepo(smallPlatform);
 const mid = tempRepo(midPlatform);
 const large = tempRepo(largePlatform);
 // What the fast reader leaves to the `yaml` package, which the bundles evaluate on its first use
@@ -68,8 +73,9 @@ const syntaxError = tempRepo({ 'platform.yaml': `${MINIMAL_PLATFORM}broken: [unc
 const CASES: { what: string; argv: string[]; cwd: string }[] = [
   ...['dev', 'staging', 'prod'].map((env) => ({ what: `render --env ${env} (the warm-up repository)`, argv: ['render', '--env', env], cwd: PRACTICUS })),
   { what: 'render of another repository (nothing of the warm-up is left in the snapshot)', argv: ['render', '--env', 'prod'], cwd: minimal },
-  { what: `render of a repository of ${maglev.belowBytes / 1024} – ${turbofan.belowBytes / 1024} KiB (without TurboFan, with Maglev)`, argv: ['render', '--env', 'prod'], cwd: mid },
-  { what: `render of a repository of over ${turbofan.belowBytes / 1024} KiB (both optimizing compilers on)`, argv: ['render', '--env', 'prod'], cwd: large },
+  { what: `render of a repository of ${sparkplug.belowBytes / 1024} – ${maglev.belowBytes / 1024} KiB (with Sparkplug only)`, argv: ['render', '--env', 'prod'], cwd: small },
+  { what: `render of a repository of ${maglev.belowBytes / 1024} – ${turbofan.belowBytes / 1024} KiB (without TurboFan, with Sparkplug and Maglev)`, argv: ['render', '--env', 'prod'], cwd: mid },
+  { what: `render of a repository of over ${turbofan.belowBytes / 1024} KiB (every compiler on)`, argv: ['render', '--env', 'prod'], cwd: large },
   { what: 'render with a template override', argv: ['render', '--env', 'prod'], cwd: overridden },
   { what: 'render of a platform.yaml read by the `yaml` package (a document start marker)', argv: ['render', '--env', 'prod'], cwd: documentMarker },
   { what: 'render of a platform.yaml with a YAML syntax error (worded by the `yaml` package)', argv: ['render', '--env', 'prod'], cwd: syntaxError },
@@ -198,7 +204,7 @@ describe('the launcher', () => {
   it('ignores NODE_EXTRA_CA_CERTS, which Node 20 would read at every start (the CLI opens no TLS connection)', () => {
     // A file that does not exist: Node 20 would warn about it on stderr at start-up.
     for (const cli of [CLI, BLOB_CLI]) {
-      for (const env of [{}, { NODE_OPTIONS: '--max-old-space-size=512' }]) {
+      for (const env of [{}, { NODE_OPTIONS: '--max-old-space-size=512' }] as Record<string, string>[]) {
         const got = exec(cli, ['render', '--env', 'prod'], PRACTICUS, { ...env, NODE_EXTRA_CA_CERTS: join(scratch, 'no-such-ca.pem') });
         assert.equal(got.code, 0, got.stderr);
         assert.equal(got.stderr, '', `${cli} ${JSON.stringify(env)}`);

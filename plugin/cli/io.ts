@@ -7,7 +7,7 @@ export interface CliIO {
   stderr: { write(s: string): unknown; isTTY?: boolean };
   /**
    * Called by a command just before it reads the repository in dir. The process running the start-up
-   * snapshot tunes V8 for the run with it (optimizing-compiler.ts); in-process callers (tests, the
+   * snapshot tunes V8 for the run with it (compiler-tiers.ts); in-process callers (tests, the
    * snapshot's warm-up) leave it unset.
    */
   beforeReading?(dir: string): void;

@@ -19,7 +19,7 @@ import * as networkingIstioV1 from '../check/schemas/networking-istio-io-v1.ts';
 import * as networkingV1 from '../check/schemas/networking-k8s-io-v1.ts';
 import * as securityV1 from '../check/schemas/security-istio-io-v1.ts';
 import { loadAllCommands, run } from './main.ts';
-import { tuneForRepository } from './optimizing-compiler.ts';
+import { tuneForRepository } from './compiler-tiers.ts';
 import { runProcess } from './process.ts';
 
 // Statically, so the bundler keeps only these models (a dynamic import would pull in whole packages).
