@@ -7,9 +7,9 @@
 //   as much or less wall time; from ~400 KB on the optimized code wins its cost back;
 // - Maglev, the quicker optimizing tier of Node ≥ 22 (Node 20 has it off), pays off sooner: without
 //   it, renders of up to ~16 KB are faster still, one of 31 KB slower, and a large one 30 % slower;
-// - without Sparkplug, renders of up to 8 KB are 1 – 2 ms faster on Node 20 (~350 functions are not
-//   compiled a second time) and as fast or faster on Node 24; from ~11 KB on (Node 20; ~8 KB on
-//   Node 24) the interpreter's slower steps cost more than the compiling saves.
+// - without Sparkplug, renders of up to 8 KB are 1 – 2 ms faster on Node 20 (it compiles ~350
+//   functions there, on the main thread) and as fast or faster on Node 24; from ~11 KB on
+//   (Node 20; ~8 KB on Node 24) the interpreter's slower steps cost more than the compiling saves.
 //
 // Only the start-up snapshot's process changes the flags (cli/snapshot.ts): V8 records its flags in
 // a snapshot, so the process that builds one, and tests that run the CLI in-process, never do.
