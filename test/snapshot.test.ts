@@ -203,11 +203,11 @@ describe('the launcher', () => {
 
   it('ignores NODE_EXTRA_CA_CERTS, which Node 20 would read at every start (the CLI opens no TLS connection)', () => {
     // A file that does not exist: Node 20 would warn about it on stderr at start-up.
-    for (const cli of [CLI, BLOB_CLI]) {
+    for (const launcher of [CLI, BLOB_CLI]) {
       for (const env of [{}, { NODE_OPTIONS: '--max-old-space-size=512' }] as Record<string, string>[]) {
-        const got = exec(cli, ['render', '--env', 'prod'], PRACTICUS, { ...env, NODE_EXTRA_CA_CERTS: join(scratch, 'no-such-ca.pem') });
+        const got = exec(launcher, ['render', '--env', 'prod'], PRACTICUS, { ...env, NODE_EXTRA_CA_CERTS: join(scratch, 'no-such-ca.pem') });
         assert.equal(got.code, 0, got.stderr);
-        assert.equal(got.stderr, '', `${cli} ${JSON.stringify(env)}`);
+        assert.equal(got.stderr, '', `${launcher} ${JSON.stringify(env)}`);
         assert.equal(got.stdout, exec(process.execPath, [CLI_BUNDLE, 'render', '--env', 'prod'], PRACTICUS).stdout);
       }
     }
