@@ -18,7 +18,7 @@
 // Each sample is two runs of the command: one timed here (wall time), one under /usr/bin/time
 // (CPU time and peak RSS from its %U %S %M), so that time's own start is in no wall time; children
 // get a clean environment (PATH, HOME, LANG): NODE_OPTIONS or NODE_EXTRA_CA_CERTS from the
-// developer's shell would otherwise change Node's start-up (the latter alone adds ~70 ms on Node 20).
+// developer's shell would otherwise change Node's start-up (the latter alone adds ~40 - 70 ms to Node 20).
 import { spawnSync } from 'node:child_process';
 import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
